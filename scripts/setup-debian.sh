@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages slipway's tests, examples and benchmarks use,
+# then the npm dependencies. Idempotent: does nothing that is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # registry, cross-checks, base images for tests
+  docker-registry skopeo umoci busybox-static apache2-utils openssl jq
+  # RUN sandbox and layer formats
+  runc iproute2 pigz zstd bzip2 xz-utils git
+  # host deployment tests
+  openssh-server openssh-client
+  # the Maven examples (offline, Debian's repository)
+  maven openjdk-17-jdk-headless maven-debian-helper
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  [[ $package == \#* ]] && continue
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo=$([[ $(id -u) == 0 ]] || echo sudo)
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund
+fi

@@ -1,0 +1,5 @@
+import type { CommandModule } from '../context.js';
+import { version } from './version.js';
+
+/** Every command, in the order `slipway --help` lists them. */
+export const commands: CommandModule[] = [version];

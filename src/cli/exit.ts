@@ -1,0 +1,27 @@
+import {
+  InputError,
+  RegistryError,
+  SlipwayError,
+  StepFailedError,
+  UsageError,
+} from '../errors/index.js';
+
+/** Exit statuses: 1 a failure at run time, 2 bad usage or input. */
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** The one place that turns an error into an exit status and a message. */
+export function describeFailure(error: unknown): { status: number; text: string } {
+  if (error instanceof UsageError || error instanceof InputError) {
+    return { status: EXIT_USAGE, text: `error: ${error.describe()}` };
+  }
+  if (error instanceof StepFailedError) {
+    const tail = error.outputTail ? `\n${error.outputTail}` : '';
+    return { status: EXIT_FAILURE, text: `error: ${error.describe()}${tail}` };
+  }
+  if (error instanceof RegistryError || error instanceof SlipwayError) {
+    return { status: EXIT_FAILURE, text: `error: ${error.describe()}` };
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return { status: EXIT_FAILURE, text: `internal error (please report): ${detail}` };
+}

@@ -1,0 +1,28 @@
+import { Command, CommanderError } from 'commander';
+import { commands } from './commands/index.js';
+import { packageVersion } from './commands/version.js';
+import { makeContext } from './context.js';
+import { describeFailure, EXIT_USAGE } from './exit.js';
+
+/** Run the CLI with the given arguments; resolves to the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const context = makeContext();
+  const program = new Command('slipway')
+    .description('daemonless container image builds, registry transfers and CI pipelines')
+    .version(packageVersion())
+    .exitOverride()
+    .showHelpAfterError();
+  for (const register of commands) register(program, context);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    const { status, text } = describeFailure(error);
+    context.stderr.write(`${context.masker.mask(text)}\n`);
+    return status;
+  }
+}

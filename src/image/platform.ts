@@ -1,0 +1,83 @@
+import { InputError } from '../errors/index.js';
+
+/** The platform an image runs on (OCI image-index `platform`). */
+export interface Platform {
+  architecture: string;
+  os: string;
+  variant?: string;
+  'os.version'?: string;
+  'os.features'?: string[];
+}
+
+const NODE_ARCH: Record<string, string> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ia32: '386',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+};
+
+/** The platform of this machine, as OCI names it (linux/amd64 here). */
+export function hostPlatform(): Platform {
+  const architecture = NODE_ARCH[process.arch] ?? process.arch;
+  const platform: Platform = {
+    os: process.platform === 'win32' ? 'windows' : process.platform,
+    architecture,
+  };
+  if (architecture === 'arm64') platform.variant = 'v8';
+  return normalizePlatform(platform);
+}
+
+/** Parse `os/arch[/variant]`, also a bare `arch`, as docker's --platform does. */
+export function parsePlatform(text: string): Platform {
+  const parts = text.trim().toLowerCase().split('/');
+  if (parts.some((p) => p === '') || parts.length > 3) {
+    throw new InputError(
+      'INVALID_PLATFORM',
+      `invalid platform ${JSON.stringify(text)}: expected os/arch[/variant], e.g. linux/amd64`,
+    );
+  }
+  const [first, second, third] = parts as [string, string?, string?];
+  const platform: Platform =
+    second === undefined
+      ? { os: 'linux', architecture: first }
+      : { os: first, architecture: second, ...(third ? { variant: third } : {}) };
+  return normalizePlatform(platform);
+}
+
+/** Docker's normalisation: aarch64 -> arm64, x86_64 -> amd64, arm defaults to v7. */
+export function normalizePlatform(platform: Platform): Platform {
+  const normal = { ...platform };
+  const arch = normal.architecture;
+  if (arch === 'x86_64' || arch === 'x86-64') normal.architecture = 'amd64';
+  if (arch === 'aarch64') normal.architecture = 'arm64';
+  if (arch === 'i386' || arch === 'i686') normal.architecture = '386';
+  if (arch === 'armhf') Object.assign(normal, { architecture: 'arm', variant: 'v7' });
+  if (arch === 'armel') Object.assign(normal, { architecture: 'arm', variant: 'v6' });
+  if (normal.architecture === 'arm64' && (normal.variant === undefined || normal.variant === '8')) {
+    normal.variant = 'v8';
+  }
+  if (normal.architecture === 'arm' && normal.variant === undefined) normal.variant = 'v7';
+  if (normal.architecture === 'amd64' && normal.variant === 'v1') delete normal.variant;
+  return normal;
+}
+
+export function formatPlatform(platform: Platform): string {
+  const base = `${platform.os}/${platform.architecture}`;
+  return platform.variant ? `${base}/${platform.variant}` : base;
+}
+
+/**
+ * Whether an index entry's platform can serve the wanted one. A wanted platform
+ * without a variant accepts any variant of that architecture, as containerd does;
+ * arm64 images without a variant serve arm64/v8.
+ */
+export function platformMatches(wanted: Platform, candidate: Platform): boolean {
+  const want = normalizePlatform(wanted);
+  const have = normalizePlatform(candidate);
+  if (want.os !== have.os || want.architecture !== have.architecture) return false;
+  if (!want.variant || !have.variant) return true;
+  return want.variant === have.variant;
+}
