@@ -1,0 +1,6 @@
+// layer/: writing a set of file changes as a layer blob, and applying one.
+export * from './change.js';
+export * from './compression.js';
+export * from './overlay.js';
+export * from './write.js';
+export * from './xattr.js';
