@@ -1,4 +1,5 @@
 // layer/: writing a set of file changes as a layer blob, and applying one.
+export * from './apply.js';
 export * from './change.js';
 export * from './compression.js';
 export * from './overlay.js';
