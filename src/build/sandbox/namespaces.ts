@@ -49,7 +49,7 @@ export function setupScript(run: PreparedRun, rootless: boolean): string {
     'mount -t tmpfs -o nosuid,noexec,nodev,mode=1777,size=65536k shm shm',
     'mount -t mqueue -o nosuid,noexec,nodev mqueue mqueue || rmdir mqueue',
     'cd /',
-    `mount -t sysfs -o nosuid,noexec,nodev,ro sysfs ${q(`${r}/sys`)} || mount --rbind -o ro /sys ${q(`${r}/sys`)}`,
+    `mount -t sysfs -o nosuid,noexec,nodev,ro sysfs ${q(`${r}/sys`)} 2>/dev/null || mount --rbind -o ro /sys ${q(`${r}/sys`)}`,
     `mount --bind -o ro ${q(run.resolvConfPath)} ${q(run.hostTargets.resolvConf)}`,
     `mount --bind -o ro ${q(run.hostsPath)} ${q(run.hostTargets.hosts)}`,
   );

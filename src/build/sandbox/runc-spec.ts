@@ -100,6 +100,12 @@ export function standardMounts(input: SpecInput): OciMount[] {
       options: ['nosuid', 'noexec', 'nodev', 'ro'],
     },
     {
+      destination: '/sys/fs/cgroup',
+      type: 'cgroup',
+      source: 'cgroup',
+      options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+    },
+    {
       destination: '/etc/resolv.conf',
       type: 'bind',
       source: input.resolvConfPath,

@@ -18,6 +18,9 @@ const exec = promisify(execFile);
 /** Where runc keeps the state of slipway's containers. */
 export const RUNC_STATE_ROOT = '/run/slipway/runc';
 
+/** The first runc run of a process deletes what killed builds left behind. */
+let staleSweep: Promise<string[]> | undefined;
+
 /** Run `run` as an OCI container with runc. */
 export async function runWithRunc(run: PreparedRun): Promise<SandboxResult> {
   const spec = runtimeSpec({
@@ -26,6 +29,8 @@ export async function runWithRunc(run: PreparedRun): Promise<SandboxResult> {
     openFiles: await openFilesLimit(),
   });
   await writeFile(join(run.runDir, 'config.json'), JSON.stringify(spec, null, 2));
+  staleSweep ??= deleteStaleContainers().catch(() => []);
+  await staleSweep;
   const id = `slipway-${process.pid}-${randomBytes(6).toString('hex')}`;
   const runc = (args: string[]) => exec('runc', ['--root', RUNC_STATE_ROOT, ...args]);
   try {
