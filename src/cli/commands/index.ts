@@ -1,6 +1,21 @@
 import type { CommandModule } from '../context.js';
 import { artifacts } from './artifacts.js';
+import { copy } from './copy.js';
+import { inspect } from './inspect.js';
+import { login } from './login.js';
+import { logout } from './logout.js';
+import { pull } from './pull.js';
+import { push } from './push.js';
 import { version } from './version.js';
 
 /** Every command, in the order `slipway --help` lists them. */
-export const commands: CommandModule[] = [version, artifacts];
+export const commands: CommandModule[] = [
+  version,
+  artifacts,
+  pull,
+  push,
+  copy,
+  inspect,
+  login,
+  logout,
+];
