@@ -259,7 +259,9 @@ class ShellLexer {
       throw new ExpansionError(`unsupported modifier (${modifier}) in substitution`);
     }
     const word = this.untilBrace(['}'], rawEscapes);
-    const value = this.getEnv(name);
+    // A name with a default or a check is not "undefined" for the UndefinedVar rule.
+    const value = rawEscapes ? this.getEnv(name) : this.lookup(name);
+    if (!rawEscapes && value !== undefined) this.matched.add(name);
     if (this.options.skipUnsetEnv && value === undefined) return `\${${name}${modifier}${word}}`;
     const unset = value === undefined || (nullIsUnset && value === '');
     switch (ch) {
