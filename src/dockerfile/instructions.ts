@@ -202,7 +202,16 @@ export function parseInstruction(node: AstNode, file: string): Instruction | Fro
   try {
     return convert(req, file);
   } catch (error) {
-    if (error instanceof LineError) throw new DockerfileError(error.message, location);
+    if (error instanceof LineError) {
+      throw new DockerfileError(error.message, { ...location, column: columnOf(node, error) });
+    }
     throw error;
   }
+}
+
+// Points at the text an error names when the instruction sits on one line.
+function columnOf(node: AstNode, error: LineError): number {
+  if (error.needle === undefined || node.startLine !== node.endLine) return node.column;
+  const at = node.original.indexOf(error.needle);
+  return at < 0 ? node.column : node.column + at;
 }

@@ -34,7 +34,7 @@ export interface Heredoc {
   fileDescriptor: number;
 }
 
-/** A `key=value` pair of ENV or LABEL, both unexpanded. */
+/** A `key=value` pair of ENV or LABEL, both as written (quotes too): expand with expandWord. */
 export interface KeyValue {
   key: string;
   value: string;
