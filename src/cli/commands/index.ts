@@ -1,6 +1,7 @@
 import type { CommandModule } from '../context.js';
 import { artifacts } from './artifacts.js';
 import { copy } from './copy.js';
+import { dockerfile } from './dockerfile.js';
 import { inspect } from './inspect.js';
 import { login } from './login.js';
 import { logout } from './logout.js';
@@ -10,12 +11,13 @@ import { version } from './version.js';
 
 /** Every command, in the order `slipway --help` lists them. */
 export const commands: CommandModule[] = [
-  version,
-  artifacts,
+  dockerfile,
   pull,
   push,
   copy,
   inspect,
   login,
   logout,
+  artifacts,
+  version,
 ];
