@@ -37,8 +37,9 @@ export async function runInSandbox(options: SandboxOptions): Promise<SandboxResu
   const run = await prepareRun({
     ...options,
     onStderr: (line) => {
-      if (line.startsWith(SETUP_FAILED)) setupErrors.push(line.slice(SETUP_FAILED.length));
-      else options.onStderr?.(line);
+      const failure = setupFailure(line);
+      if (failure === undefined) options.onStderr?.(line);
+      else setupErrors.push(failure);
     },
   });
   try {
@@ -50,6 +51,13 @@ export async function runInSandbox(options: SandboxOptions): Promise<SandboxResu
   } finally {
     await run.cleanup();
   }
+}
+
+/** runc's own error log line, or our setup script's marker line: the sandbox failed. */
+function setupFailure(line: string): string | undefined {
+  if (line.startsWith(SETUP_FAILED)) return line.slice(SETUP_FAILED.length);
+  const runc = /^time="[^"]*" level=error msg="(.*)"$/.exec(line);
+  return runc ? runc[1]!.replaceAll('\\"', '"') : undefined;
 }
 
 /** The back end runInSandbox picks on this host when none is forced. */
