@@ -164,7 +164,7 @@ for (const backend of ['runc', 'namespaces'] as const) {
       const mounts = [{ type: 'tmpfs' as const, target: '/bad', size: -1 }];
       await assert.rejects(run(backend, 'true', { mounts }), (error: SandboxError) => {
         assert.equal(error.code, 'SANDBOX');
-        assert.match(error.message, /^sandbox setup failed: .*tmpfs.*bad/);
+        assert.match(error.message, /^sandbox setup failed: .*\/bad/);
         return true;
       });
       assert.equal(existsSync(join(rootfs, 'bad')), false);

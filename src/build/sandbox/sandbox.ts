@@ -19,15 +19,20 @@ export class SandboxError extends SlipwayError {
   }
 }
 
+const announced = new Set<SandboxBackend>();
+
 /** Run `options.args` inside `options.rootfs`; resolves when every process ended. */
 export async function runInSandbox(options: SandboxOptions): Promise<SandboxResult> {
   const emit = options.emit ?? silent;
   const backend = options.backend ?? (await chooseBackend());
   const rootless = process.getuid?.() !== 0;
   if (rootless) await checkRootless(backend, options.user?.uid ?? 0);
+  // Shown once per back end and process (plain progress hides debug events).
+  const level = announced.has(backend) ? 'debug' : 'info';
+  announced.add(backend);
   emit({
     kind: 'sandbox.backend',
-    level: 'debug',
+    level,
     backend,
     rootless,
     message: `sandbox: ${backend}${rootless ? ' (rootless, user namespace)' : ''}`,
