@@ -5,7 +5,7 @@ import { InputError, messageOf, SlipwayError } from '../errors/index.js';
 import type { Emit } from '../log/index.js';
 import type { Stage, StepNode } from './model.js';
 import { parseParamsFile } from './params-file.js';
-import type { StepResult } from './report.js';
+import { formatDuration, type StepResult } from './report.js';
 import type { RunState } from './run-state.js';
 import type { RunArtifact, StepContext, StepSpec } from './step.js';
 import { expandStep } from './step-spec.js';
@@ -61,9 +61,11 @@ export async function runStep(
   for (let attempt = 1; attempt <= attempts; attempt++) {
     result.retries = attempt - 1;
     outputs.clear();
-    const signals = [stageSignal];
-    if (timeoutMs !== undefined) signals.push(AbortSignal.timeout(timeoutMs));
-    const signal = AbortSignal.any(signals);
+    // A timer of our own: AbortSignal.timeout does not keep the process alive.
+    const timeout = new AbortController();
+    const timer =
+      timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort(), timeoutMs);
+    const signal = AbortSignal.any([stageSignal, timeout.signal]);
     try {
       if (!kind) throw unsupported(step);
       const spec = expandStep(step, kind, state.lookupFor(stage, step, visible));
@@ -94,7 +96,7 @@ export async function runStep(
       const timedOut = signal.aborted && !stageSignal.aborted;
       result.status = stageSignal.aborted ? 'cancelled' : timedOut ? 'timeout' : 'failed';
       result.error = timedOut
-        ? `timed out after ${Math.round((timeoutMs ?? 0) / 1000)}s`
+        ? `timed out after ${formatDuration(timeoutMs ?? 0)}`
         : stageSignal.aborted
           ? 'cancelled'
           : describe(error);
@@ -104,6 +106,8 @@ export async function runStep(
         level: 'error',
       });
       if (stageSignal.aborted || error instanceof InputError) break;
+    } finally {
+      clearTimeout(timer);
     }
   }
   await new Promise<void>((resolve) => log.end(resolve));

@@ -7,8 +7,9 @@ import { formatReference, parseReference } from '../image/reference.js';
 //      repository crpi.example.com/team, tag crpi.example.com/team/app:1 -> as written;
 //   2. a tag `name:tag` goes under the repository:
 //      crpi.example.com/team + app:1.4          -> crpi.example.com/team/app:1.4;
-//   3. a bare tag tags the repository itself:
-//      crpi.example.com/team/app + 1.4          -> crpi.example.com/team/app:1.4.
+//   3. anything else is a bare tag of the repository itself:
+//      crpi.example.com/team/app + 1.4          -> crpi.example.com/team/app:1.4
+//      (a branch name `feature/x` as a tag is invalid: `/` becomes `-`).
 //
 // An invalid result (uppercase from a branch name, `/` in a tag) is an error
 // that shows the corrected reference.
@@ -37,7 +38,7 @@ export function joinImageReference(
       },
     );
   } else if (text.startsWith(`${host}/`)) joined = text;
-  else if (text.includes(':') || text.includes('/')) joined = `${repo}/${text}`;
+  else if (text.includes(':')) joined = `${repo}/${text}`;
   else if (!repo.includes('/')) {
     throw new InputError(
       'IMAGE_REFERENCE',
@@ -73,13 +74,14 @@ function checked(joined: string, where?: SourceLocation): string {
 
 /** The nearest valid reference: lowercase name, tag with invalid characters as `-`. */
 export function correct(reference: string): string {
+  // The host ends at the first `/`; after it, the first `:` starts the tag.
   const slash = reference.indexOf('/');
-  const lastColon = reference.lastIndexOf(':');
-  const hasTag = lastColon > reference.lastIndexOf('/');
-  const name = hasTag ? reference.slice(0, lastColon) : reference;
-  const tag = hasTag ? reference.slice(lastColon + 1) : undefined;
-  const host = slash > 0 ? name.slice(0, slash) : '';
-  const path = (slash > 0 ? name.slice(slash + 1) : name)
+  const host = slash > 0 ? reference.slice(0, slash) : '';
+  const rest = slash > 0 ? reference.slice(slash + 1) : reference;
+  const colon = rest.indexOf(':');
+  const name = colon >= 0 ? rest.slice(0, colon) : rest;
+  const tag = colon >= 0 ? rest.slice(colon + 1) : undefined;
+  const path = name
     .toLowerCase()
     .split('/')
     .map((part) => part.replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+|[._-]+$/g, ''))
