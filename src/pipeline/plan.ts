@@ -1,5 +1,6 @@
 import { statePaths } from '../util/paths.js';
 import { waves } from './graph.js';
+import { maskField } from './preflight.js';
 import { formatDuration } from './report.js';
 import type { RunOptions } from './run-options.js';
 import { selectParts } from './select.js';
@@ -70,6 +71,7 @@ export async function planPipeline(options: RunOptions): Promise<Plan> {
           own.get(name) ?? system.get(name) ?? variables.values.get(name);
         const kind = kinds.get(step.step);
         const spec = expandStep(step, kind, lookup, (name) => `\${${name}}`);
+        for (const key of kind?.secretKeys ?? []) maskField(masker, spec.fields[key]);
         if (kind && selection.step(step)) kind.validate?.(spec);
         return {
           name: step.name,

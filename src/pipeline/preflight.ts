@@ -31,6 +31,7 @@ export function preflight(
       const own = stepParameters(stage, step.name);
       const lookup = (name: string) => own.get(name) ?? system.get(name) ?? variables.get(name);
       const spec = expandStep(step, kind, lookup, (name) => `\${${name}}`);
+      for (const key of kind.secretKeys ?? []) maskField(options.masker, spec.fields[key]);
       kind.validate?.(spec);
     }
   }
@@ -46,4 +47,10 @@ export function unsupported(step: StepNode): InputError {
       hint: `step ${step.name}: leave it out with --step/--stage, or replace it`,
     },
   );
+}
+
+/** Mask a secret field's value (a string, or the strings in a list). */
+export function maskField(masker: { add(value: string): void }, value: unknown): void {
+  if (typeof value === 'string' && !value.includes('${')) masker.add(value);
+  if (Array.isArray(value)) for (const item of value) maskField(masker, item);
 }

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, messageOf, SlipwayError } from '../errors/index.js';
 import type { Emit } from '../log/index.js';
@@ -63,13 +63,13 @@ export async function runStep(
     outputs.clear();
     // A timer of our own: AbortSignal.timeout does not keep the process alive.
     const timeout = new AbortController();
+    const paramsFile = join(stepDir, `params-${attempt}`);
     const timer =
       timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort(), timeoutMs);
     const signal = AbortSignal.any([stageSignal, timeout.signal]);
     try {
       if (!kind) throw unsupported(step);
       const spec = expandStep(step, kind, state.lookupFor(stage, step, visible));
-      const paramsFile = join(stepDir, `params-${attempt}`);
       await writeFile(paramsFile, '');
       emit({
         kind: 'pipeline.step.start',
@@ -86,9 +86,10 @@ export async function runStep(
         visible,
       });
       await untilSettledOrAborted(kind.run(spec, context), signal);
-      for (const [key, value] of parseParamsFile(await readFile(paramsFile, 'utf8'), step.name)) {
-        outputs.set(key, value);
-      }
+      // The file may hold secrets in the clear: read it, then remove it.
+      const written = await readFile(paramsFile, 'utf8');
+      await rm(paramsFile, { force: true });
+      for (const [key, value] of parseParamsFile(written, step.name)) outputs.set(key, value);
       result.status = 'success';
       result.error = undefined;
       break;
@@ -108,6 +109,7 @@ export async function runStep(
       if (stageSignal.aborted || error instanceof InputError) break;
     } finally {
       clearTimeout(timer);
+      await rm(paramsFile, { force: true });
     }
   }
   await new Promise<void>((resolve) => log.end(resolve));

@@ -82,6 +82,8 @@ export interface StepKind {
    * them (a shell would), and passes every parameter as an environment variable.
    */
   rawKeys?: readonly string[];
+  /** Keys whose values are secrets (`password`): masked from the plan on. */
+  secretKeys?: readonly string[];
   /** Throw an InputError naming the key (via spec.locate) for bad values. */
   validate?(spec: StepSpec): void;
   run(spec: StepSpec, context: StepContext): Promise<void>;

@@ -109,6 +109,7 @@ export function dockerBuildStep(loadEngine: () => Promise<BuildImage>): StepKind
   return {
     kinds: ['build@docker'],
     keys: DOCKER_KEYS,
+    secretKeys: ['password'],
     validate(spec) {
       // Before the run, fields may still hold `${OUTPUT}` of earlier steps.
       if (!JSON.stringify(spec.fields).includes('${')) readSpec(spec);
