@@ -7,10 +7,12 @@ import { login } from './login.js';
 import { logout } from './logout.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
+import { run } from './run.js';
 import { version } from './version.js';
 
 /** Every command, in the order `slipway --help` lists them. */
 export const commands: CommandModule[] = [
+  run,
   dockerfile,
   pull,
   push,
