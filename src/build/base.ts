@@ -14,8 +14,8 @@ import {
   type Reference,
 } from '../image/index.js';
 import { type OciStore, openStore } from '../store/index.js';
-import type { NamedContext } from './options.js';
 import { stepKey } from './cache-key.js';
+import type { NamedContext } from './options.js';
 import type { ImageState } from './state.js';
 
 // Base images for FROM (and COPY --from / bind mounts of an image): resolved
@@ -39,7 +39,10 @@ export interface BaseImage {
 export class BaseImages {
   /** Where each blob not yet in the store can be fetched from. */
   private readonly origins = new Map<string, ImageSource>();
-  private readonly pending = new Map<string, { source: ImageSource; manifest: RawManifest; name: string }>();
+  private readonly pending = new Map<
+    string,
+    { source: ImageSource; manifest: RawManifest; name: string }
+  >();
 
   constructor(
     private readonly store: OciStore,
@@ -68,7 +71,10 @@ export class BaseImages {
       const layout = await openStore(named.dir);
       const selector = named.selector ?? (await layout.listTags())[0]?.descriptor.digest;
       if (!selector) {
-        throw new SlipwayError('EMPTY_LAYOUT', `build context ${name}: ${named.dir} holds no image`);
+        throw new SlipwayError(
+          'EMPTY_LAYOUT',
+          `build context ${name}: ${named.dir} holds no image`,
+        );
       }
       return this.load(layout, selector, `oci-layout://${named.dir}`);
     }

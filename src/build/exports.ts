@@ -37,7 +37,9 @@ export async function exportImage(output: BuildOutput, context: ExportContext): 
     case 'registry':
       return pushAll(context);
     case 'oci':
-      await progress.run(`exporting to oci layout ${output.dest}`, () => exportLayout(context, output.dest));
+      await progress.run(`exporting to oci layout ${output.dest}`, () =>
+        exportLayout(context, output.dest),
+      );
       return [];
     case 'docker':
       await progress.run(`exporting to docker archive ${output.dest}`, () =>
@@ -45,7 +47,9 @@ export async function exportImage(output: BuildOutput, context: ExportContext): 
       );
       return [];
     case 'local':
-      await progress.run(`exporting files to ${output.dest}`, () => exportFiles(context, output.dest));
+      await progress.run(`exporting files to ${output.dest}`, () =>
+        exportFiles(context, output.dest),
+      );
       return [];
     case 'tar':
       await progress.run(`exporting files to ${output.dest}`, async () => {
@@ -67,7 +71,9 @@ async function pushAll(context: ExportContext): Promise<string[]> {
       const result = await copyImage(context.store, target, context.image.manifestDigest, {
         tag: reference.tag ?? 'latest',
       });
-      step.output(`${result.blobs.copied} blobs pushed, ${result.blobs.skipped + result.blobs.mounted} present`);
+      step.output(
+        `${result.blobs.copied} blobs pushed, ${result.blobs.skipped + result.blobs.mounted} present`,
+      );
     });
     pushed.push(name);
   }

@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { InputError, UsageError } from '../errors/index.js';
-import { parseDockerfile, type Stage } from '../dockerfile/index.js';
 import { makeIgnoreMatcher, parseIgnoreFile } from '../dockerfile/ignore.js';
 import { findIgnoreFile } from '../dockerfile/ignore-file.js';
+import { parseDockerfile, type Stage } from '../dockerfile/index.js';
 import { findStageRef, stagesNeededFor } from '../dockerfile/stages.js';
+import { InputError, UsageError } from '../errors/index.js';
 import { hostPlatform, parsePlatform } from '../image/index.js';
 import { openStore } from '../store/index.js';
 import { statePaths } from '../util/paths.js';
@@ -23,7 +23,13 @@ import { Workspaces } from './workspace.js';
 // The build executor's entry point: a Dockerfile and a context in, an image
 // in the local store (and wherever the outputs send it) out.
 
-export type { BuildOptions, BuildOutput, BuildResult, BuildSecret, NamedContext } from './options.js';
+export type {
+  BuildOptions,
+  BuildOutput,
+  BuildResult,
+  BuildSecret,
+  NamedContext,
+} from './options.js';
 
 /** Build an image from a Dockerfile and a context directory. */
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
@@ -31,12 +37,14 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const progress = new Progress(options.emit);
   const contextDir = resolve(options.contextDir);
   const dockerfilePath = resolve(contextDir, options.dockerfile);
-  const text = await progress.run('[internal] load build definition from ' + basename(dockerfilePath), () =>
-    readFile(dockerfilePath, 'utf8').catch(() => {
-      throw new InputError('DOCKERFILE_MISSING', `cannot read Dockerfile ${dockerfilePath}`, {
-        hint: 'pass the Dockerfile with -f, relative to the context or absolute',
-      });
-    }),
+  const text = await progress.run(
+    '[internal] load build definition from ' + basename(dockerfilePath),
+    () =>
+      readFile(dockerfilePath, 'utf8').catch(() => {
+        throw new InputError('DOCKERFILE_MISSING', `cannot read Dockerfile ${dockerfilePath}`, {
+          hint: 'pass the Dockerfile with -f, relative to the context or absolute',
+        });
+      }),
   );
   const parsed = parseDockerfile(text, { file: options.dockerfile });
   const ignore = findIgnoreFile(contextDir, dockerfilePath);
@@ -55,7 +63,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     const registries = await RegistryAccess.open({
       settingsFile: paths.registriesConfig,
       insecureRegistries: options.insecureRegistries,
-      credentials: options.credentials as never,
+      credentials: options.credentials,
       emit: options.emit,
     });
     const builtinArgs = platformArgs(platform);
@@ -71,7 +79,12 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       cache: new BuildCache(paths.cache, store),
       progress,
       workspaces: await Workspaces.open(store, paths.snapshots, options.emit),
-      images: new BaseImages(store, (ref) => Promise.resolve(registries.pull(ref)), platform, options.pull ?? false),
+      images: new BaseImages(
+        store,
+        (ref) => Promise.resolve(registries.pull(ref)),
+        platform,
+        options.pull ?? false,
+      ),
       platform,
       created: new Date((options.sourceDateEpoch ?? Date.now() / 1000) * 1000).toISOString(),
       globalArgs: globalScope(
@@ -103,7 +116,9 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
 
     const state = withLabels(result.state, options.labels);
     await env.images.ensureBlobs(state);
-    const image = await progress.run('exporting to image', () => storeImage(store, state, env.created));
+    const image = await progress.run('exporting to image', () =>
+      storeImage(store, state, env.created),
+    );
     const outputs = options.outputs ?? [];
     const wantsPush = options.push || outputs.some((o) => o.type === 'registry');
     const context = { store, image, tags: options.tags, registries, progress, tempDir };

@@ -1,14 +1,9 @@
+import type { CredentialSource } from '../auth/index.js';
 import type { Descriptor, Digest } from '../image/index.js';
 import type { Emit } from '../log/index.js';
 
 // What `buildImage` takes and gives. `slipway build` fills these from flags;
 // the `build@docker` pipeline step fills them from its form.
-
-/** Credentials by registry host, as the auth module provides them. */
-export interface RegistryCredentials {
-  /** Username and password (or token) for a host, if any. */
-  forHost(host: string): Promise<{ username: string; password: string } | undefined>;
-}
 
 /** Where the image goes besides (or instead of) the local store. */
 export type BuildOutput =
@@ -41,7 +36,7 @@ export interface BuildOptions {
   push: boolean;
   /** `os/arch[/variant]`; one platform per build. Default: this machine's. */
   platforms?: string[];
-  credentials?: unknown;
+  credentials?: CredentialSource;
   /** Registry hosts reached over plain HTTP or with unverified TLS. */
   insecureRegistries?: string[];
   emit: Emit;

@@ -22,8 +22,9 @@ export class ProgressStep {
     private readonly emit: Emit,
     readonly id: number,
     readonly name: string,
+    private readonly visible = true,
   ) {
-    emit({ kind: 'build.step.start', step: id, name, message: `#${id} ${name}` });
+    if (visible) emit({ kind: 'build.step.start', step: id, name, message: `#${id} ${name}` });
   }
 
   /** A line of output (RUN's stdout and stderr, download progress). */
@@ -41,11 +42,12 @@ export class ProgressStep {
 
   cached(): void {
     this.finished = true;
+    if (!this.visible) return;
     this.emit({ kind: 'build.step.cached', step: this.id, message: `#${this.id} CACHED` });
   }
 
   done(): void {
-    if (this.finished) return;
+    if (this.finished || !this.visible) return;
     this.finished = true;
     const seconds = (performance.now() - this.started) / 1000;
     const message = `#${this.id} DONE ${seconds.toFixed(1)}s`;
@@ -53,8 +55,9 @@ export class ProgressStep {
   }
 
   failed(error: string): void {
+    if (!this.visible) return;
     const message = `#${this.id} ERROR: ${error}`;
-    this.emit({ kind: 'build.step.error', step: this.id, level: 'error', message });
+    this.emit({ kind: 'build.step.error', step: this.id, message });
   }
 }
 
@@ -68,6 +71,11 @@ export class Progress {
     const id = this.next;
     this.next += 1;
     return new ProgressStep(this.emit, id, name);
+  }
+
+  /** A step that shows nothing (metadata instructions), unless it fails. */
+  silentStep(): ProgressStep {
+    return new ProgressStep(this.emit, 0, '', false);
   }
 
   /** A line about the build as a whole (`using runc`, `pushing ...`). */

@@ -1,20 +1,15 @@
+import { expandWord, type Instruction, parseDockerfile, type Stage } from '../dockerfile/index.js';
 import { InputError } from '../errors/index.js';
-import {
-  expandWord,
-  type Instruction,
-  parseDockerfile,
-  type Stage,
-} from '../dockerfile/index.js';
 import { stepKey } from './cache-key.js';
 import type { BuildEnv, StageResult } from './env.js';
+import { applyMetadata } from './metadata.js';
+import type { ProgressStep } from './progress.js';
+import { StageScope } from './scope.js';
+import { commitStep, type ImageState, scratchState } from './state.js';
 import { configChange } from './steps/config.js';
 import { runCopy } from './steps/copy.js';
 import { runRun } from './steps/run.js';
 import { runWorkdir } from './steps/workdir.js';
-import { StageScope } from './scope.js';
-import { applyMetadata } from './metadata.js';
-import { commitStep, type ImageState, scratchState } from './state.js';
-import type { ProgressStep } from './progress.js';
 
 // One stage: its base, then each instruction in order. Every step either
 // finds its result in the cache by key or runs and stores it.
@@ -33,9 +28,12 @@ export interface StageRun {
 
 /** Build a stage from its FROM to its last instruction. */
 export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResult> {
-  const total = stage.instructions.length + 1;
+  const shown = stage.instructions.filter(isVertex);
+  const total = shown.length + 1;
+  const single = env.parsed.stages.length === 1;
   const name = stage.name ?? `stage-${stage.index}`;
-  const label = (position: number) => `[${name} ${position}/${total}]`;
+  const label = (position: number) =>
+    single ? `[${position}/${total}]` : `[${name} ${position}/${total}]`;
   const base = await resolveBase(env, stage, label(1));
   const scope = new StageScope(env.globalArgs, env.options.buildArgs, env.builtinArgs);
   const run: StageRun = { env, stage, ...base, scope, flags: { cmdSet: false }, label };
@@ -47,11 +45,14 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
     run.state = { ...run.state, config };
     run.key = stepKey(run.key, 'ONBUILD-CLEAR');
     for (const trigger of onbuildInstructions(env, stage, triggers)) {
-      await dispatch(run, trigger, `${label(1)} ONBUILD ${trigger.original}`);
+      const title = isVertex(trigger) ? `${label(1)} ONBUILD ${trigger.original}` : undefined;
+      await dispatch(run, trigger, title);
     }
   }
-  for (const [i, instruction] of stage.instructions.entries()) {
-    await dispatch(run, instruction, `${label(i + 2)} ${instruction.original}`);
+  for (const instruction of stage.instructions) {
+    const position = shown.indexOf(instruction);
+    const title = position < 0 ? undefined : `${label(position + 2)} ${instruction.original}`;
+    await dispatch(run, instruction, title);
   }
   return { state: run.state, key: run.key, stage };
 }
@@ -79,12 +80,19 @@ async function resolveBase(env: BuildEnv, stage: Stage, label: string) {
 
 function onbuildInstructions(env: BuildEnv, stage: Stage, triggers: string[]): Instruction[] {
   const text = `FROM scratch\n${triggers.join('\n')}\n`;
-  const parsed = parseDockerfile(text, { file: `${env.dockerfileName} (ONBUILD of stage ${stage.index})` });
+  const parsed = parseDockerfile(text, {
+    file: `${env.dockerfileName} (ONBUILD of stage ${stage.index})`,
+  });
   return parsed.stages[0]?.instructions ?? [];
 }
 
-async function dispatch(run: StageRun, instruction: Instruction, name: string): Promise<void> {
-  const step = run.env.progress.step(name);
+/** Whether an instruction shows as a step of its own (BuildKit shows no metadata steps). */
+function isVertex(instruction: Instruction): boolean {
+  return ['RUN', 'COPY', 'ADD', 'WORKDIR'].includes(instruction.kind);
+}
+
+async function dispatch(run: StageRun, instruction: Instruction, title: string | undefined) {
+  const step = title === undefined ? run.env.progress.silentStep() : run.env.progress.step(title);
   try {
     await dispatchStep(run, instruction, step);
     step.done();
@@ -110,7 +118,11 @@ async function dispatchStep(run: StageRun, instruction: Instruction, step: Progr
     case 'ARG': {
       const env = run.state.config.config?.Env ?? [];
       const words = run.scope.declare(instruction.args, env);
-      run.key = stepKey(run.key, 'ARG', [...run.scope.args].map(([k, v]) => [k, v ?? null]));
+      run.key = stepKey(
+        run.key,
+        'ARG',
+        [...run.scope.args].map(([k, v]) => [k, v ?? null]),
+      );
       run.state = commitStep(run.state, `ARG ${words.join(' ')}`, run.env.created);
       return;
     }

@@ -1,8 +1,8 @@
 import type { Change } from '../layer/index.js';
 import { applyLayer, changesFromOverlayUpper, diffTrees } from '../layer/index.js';
-import type { OciStore } from '../store/index.js';
-import { type Snapshotter, openSnapshotter } from './snapshot/index.js';
 import type { Emit } from '../log/index.js';
+import type { OciStore } from '../store/index.js';
+import { openSnapshotter, type Snapshotter } from './snapshot/index.js';
 import { chainId, type ImageState } from './state.js';
 
 // The root filesystems steps run on: a writable snapshot over a state's

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { writeLayer } from '../../layer/index.js';
-import { commitStep, type ImageState, type LayerRef } from '../state.js';
 import type { StageRun } from '../stage.js';
+import { commitStep, type ImageState, type LayerRef } from '../state.js';
 import type { Workspace } from '../workspace.js';
 
 // The end of a step that changed files: the workspace's changes become a

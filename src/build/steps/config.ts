@@ -1,5 +1,5 @@
-import { InputError } from '../../errors/index.js';
 import { type Command, expandWord, expandWords, type Instruction } from '../../dockerfile/index.js';
+import { InputError } from '../../errors/index.js';
 import type { HealthConfig } from '../../image/index.js';
 import type { MetadataChange } from '../metadata.js';
 import type { StageRun } from '../stage.js';

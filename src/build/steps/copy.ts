@@ -1,18 +1,8 @@
 import { posix } from 'node:path';
+import { type AddInstruction, type CopyInstruction, expandWord } from '../../dockerfile/index.js';
 import { InputError } from '../../errors/index.js';
-import {
-  type AddInstruction,
-  type CopyInstruction,
-  expandWord,
-} from '../../dockerfile/index.js';
 import { stepKey } from '../cache-key.js';
-import {
-  type CopySpec,
-  digestCopy,
-  executeCopy,
-  planCopy,
-  resolveChown,
-} from '../copy/index.js';
+import { type CopySpec, digestCopy, executeCopy, planCopy, resolveChown } from '../copy/index.js';
 import type { ProgressStep } from '../progress.js';
 import type { StageRun } from '../stage.js';
 import { cachedStep, commitWorkspace } from './commit.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { chmod, chown, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { InputError } from '../../errors/index.js';
 import type { Mount, RunInstruction } from '../../dockerfile/index.js';
+import { InputError } from '../../errors/index.js';
 import type { KeyPart } from '../cache-key.js';
 import { digestCopy, planCopy, resolveInRoot } from '../copy/index.js';
 import type { SandboxMount } from '../sandbox/index.js';
@@ -44,13 +44,16 @@ export async function prepareMounts(run: StageRun, instruction: RunInstruction) 
       keys.push(['secret', id, mount.env ? null : target, mount.env ?? null]);
       const secret = run.env.options.secrets?.find((s) => s.id === id);
       if (!secret) {
-        if (mount.required) throw new InputError('SECRET_MISSING', `secret ${id} is required`, {
-          hint: `pass it with --secret id=${id},src=FILE or --secret id=${id},env=VARIABLE`,
-        });
+        if (mount.required)
+          throw new InputError('SECRET_MISSING', `secret ${id} is required`, {
+            hint: `pass it with --secret id=${id},src=FILE or --secret id=${id},env=VARIABLE`,
+          });
         continue;
       }
       if (mount.env) {
-        env.push(`${mount.env}=${'value' in secret ? secret.value : await readSecret(secret.file)}`);
+        env.push(
+          `${mount.env}=${'value' in secret ? secret.value : await readSecret(secret.file)}`,
+        );
         continue;
       }
       openers.push(() => openSecret(run, secret, target, mount));

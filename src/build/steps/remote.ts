@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
-import { InputError, SlipwayError } from '../../errors/index.js';
 import type { AddInstruction, CopyInstruction } from '../../dockerfile/index.js';
+import { InputError, SlipwayError } from '../../errors/index.js';
 import type { ProgressStep } from '../progress.js';
 import type { StageRun } from '../stage.js';
 
@@ -42,7 +42,8 @@ export async function fetchRemoteSources(
 ): Promise<RemoteSources | undefined> {
   const heredocs = new Map(instruction.heredocs.map((h) => [h.name, h]));
   const special = (s: string) =>
-    heredocs.has(s.replace(/^<<-?/, '')) || (instruction.kind === 'ADD' && (isUrl(s) || isGitSource(s)));
+    heredocs.has(s.replace(/^<<-?/, '')) ||
+    (instruction.kind === 'ADD' && (isUrl(s) || isGitSource(s)));
   if (!sources.some(special)) return undefined;
   if (!sources.every(special)) {
     throw new InputError(
@@ -86,7 +87,10 @@ async function download(
     throw new SlipwayError('DOWNLOAD_FAILED', `ADD ${url}: ${error.message}`);
   });
   if (!response.ok) {
-    throw new SlipwayError('DOWNLOAD_FAILED', `ADD ${url}: ${response.status} ${response.statusText}`);
+    throw new SlipwayError(
+      'DOWNLOAD_FAILED',
+      `ADD ${url}: ${response.status} ${response.statusText}`,
+    );
   }
   const body = Buffer.from(await response.arrayBuffer());
   if (instruction.checksum !== undefined) {

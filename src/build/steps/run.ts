@@ -1,9 +1,9 @@
-import { StepFailedError } from '../../errors/index.js';
 import type { RunInstruction } from '../../dockerfile/index.js';
-import { runInSandbox, resolveUser, type SandboxMount } from '../sandbox/index.js';
+import { StepFailedError } from '../../errors/index.js';
 import { stepKey } from '../cache-key.js';
 import { getEnv } from '../metadata.js';
 import type { ProgressStep } from '../progress.js';
+import { resolveUser, runInSandbox, type SandboxMount } from '../sandbox/index.js';
 import type { StageRun } from '../stage.js';
 import { cachedStep, commitWorkspace } from './commit.js';
 import { prepareMounts } from './mounts.js';
@@ -27,7 +27,16 @@ export async function runRun(run: StageRun, instruction: RunInstruction, step: P
   const network = instruction.network === 'none' ? 'none' : 'host';
   const mounts = await prepareMounts(run, instruction);
   const cwd = config.WorkingDir || '/';
-  const key = stepKey(run.key, 'RUN', argv, processEnv, config.User ?? '', cwd, network, mounts.key);
+  const key = stepKey(
+    run.key,
+    'RUN',
+    argv,
+    processEnv,
+    config.User ?? '',
+    cwd,
+    network,
+    mounts.key,
+  );
   const createdBy = `RUN ${historyCommand(run, argv)} # buildkit`;
 
   try {

@@ -1,10 +1,10 @@
 import { chown, lstat, mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { expandWord, type WorkdirInstruction } from '../../dockerfile/index.js';
-import { resolveUser } from '../sandbox/index.js';
 import { stepKey } from '../cache-key.js';
 import { resolveInRoot } from '../copy/index.js';
 import type { ProgressStep } from '../progress.js';
+import { resolveUser } from '../sandbox/index.js';
 import type { StageRun } from '../stage.js';
 import { cachedStep, commitWorkspace } from './commit.js';
 
@@ -13,7 +13,11 @@ import { cachedStep, commitWorkspace } from './commit.js';
 // history entry has no `# buildkit` suffix; no layer when nothing changed.
 
 /** Run a WORKDIR instruction. */
-export async function runWorkdir(run: StageRun, instruction: WorkdirInstruction, step: ProgressStep) {
+export async function runWorkdir(
+  run: StageRun,
+  instruction: WorkdirInstruction,
+  step: ProgressStep,
+) {
   const config = run.state.config.config ?? {};
   const path = expandWord(instruction.path, run.scope.lookupIn(config.Env ?? []));
   const dir = posix.resolve(config.WorkingDir || '/', path);
