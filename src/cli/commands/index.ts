@@ -1,6 +1,7 @@
 import type { CommandModule } from '../context.js';
+import { artifacts } from './artifacts.js';
 import { build } from './build.js';
 import { version } from './version.js';
 
 /** Every command, in the order `slipway --help` lists them. */
-export const commands: CommandModule[] = [build, version];
+export const commands: CommandModule[] = [build, version, artifacts];
