@@ -56,8 +56,11 @@ export class BaseImages {
     const reference = parseReference(text);
     const name = formatReference(reference);
     if (!this.pull) {
-      const stored = await this.store.resolve(name).catch(() => undefined);
-      if (stored) return this.load(this.store, stored.digest, name);
+      // `-t app` stores the plain name `app`; FROM app finds it as docker does.
+      for (const candidate of text.includes('/') ? [name] : [text, name]) {
+        const stored = await this.store.resolve(candidate).catch(() => undefined);
+        if (stored) return this.load(this.store, stored.digest, name);
+      }
     }
     const source = await this.openRegistry(reference);
     return this.load(source, reference.digest ?? reference.tag ?? 'latest', name);

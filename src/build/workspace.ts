@@ -1,3 +1,6 @@
+import type { Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Change } from '../layer/index.js';
 import { applyLayer, changesFromOverlayUpper, diffTrees } from '../layer/index.js';
 import type { Emit } from '../log/index.js';
@@ -19,6 +22,43 @@ export interface Workspace {
   keep(next: ImageState): Promise<void>;
   /** Unmount and delete what is left; safe in finally. */
   release(): Promise<void>;
+}
+
+/**
+ * Leave out directories that are in the changes only because something was
+ * created and removed in them (the sandbox's mount points in /etc): nothing
+ * below them changed and their mode and owner are those of the layer below.
+ */
+export async function dropCopiedUp(changes: Change[], lowers: string[]): Promise<Change[]> {
+  const parents = new Set<string>();
+  for (const change of changes) {
+    const parts = change.path.split('/');
+    for (let i = 1; i < parts.length; i += 1) parents.add(parts.slice(0, i).join('/'));
+  }
+  const kept: Change[] = [];
+  for (const change of changes) {
+    if (change.kind === 'add' && !parents.has(change.path)) {
+      const upper = await lstat(change.source);
+      if (upper.isDirectory() && (await sameAsBelow(change.path, upper, lowers, changes))) continue;
+    }
+    kept.push(change);
+  }
+  return kept;
+}
+
+async function sameAsBelow(path: string, upper: Stats, lowers: string[], changes: Change[]) {
+  if (changes.some((c) => c.kind === 'opaque' && c.path === path)) return false;
+  for (const lower of lowers) {
+    const below = await lstat(join(lower, path)).catch(() => undefined);
+    if (!below) continue;
+    return (
+      below.isDirectory() &&
+      below.mode === upper.mode &&
+      below.uid === upper.uid &&
+      below.gid === upper.gid
+    );
+  }
+  return false;
 }
 
 /** Opens workspaces over image states. */
@@ -45,10 +85,11 @@ export class Workspaces {
     const lowers = await this.unpack(state);
     const snapshot = await this.snapshots.prepare(lowers);
     let changes: Change[] | undefined;
+    const lowerPaths = lowers.map((dir) => resolve(this.snapshots.root, dir));
     return {
       root: snapshot.root,
       changes: async () => {
-        changes ??= await snapshot.commit();
+        changes ??= await dropCopiedUp(await snapshot.commit(), lowerPaths);
         return changes;
       },
       keep: async (next) => {
