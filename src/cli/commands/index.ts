@@ -1,5 +1,6 @@
 import type { CommandModule } from '../context.js';
 import { artifacts } from './artifacts.js';
+import { build } from './build.js';
 import { copy } from './copy.js';
 import { dockerfile } from './dockerfile.js';
 import { inspect } from './inspect.js';
@@ -12,6 +13,7 @@ import { version } from './version.js';
 
 /** Every command, in the order `slipway --help` lists them. */
 export const commands: CommandModule[] = [
+  build,
   run,
   dockerfile,
   pull,
