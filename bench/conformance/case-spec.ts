@@ -26,6 +26,8 @@ export interface CaseSpec {
   dockerignore?: string;
   buildArgs?: Record<string, string>;
   target?: string;
+  /** kaniko cases: the context folder relative to the corpus folder (default: the folder). */
+  contextDir?: string;
   /** Why this case cannot run here. */
   skip?: string;
   /** Why the reference (BuildKit v0.8) does not show current BuildKit's behaviour. */

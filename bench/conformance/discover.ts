@@ -37,7 +37,9 @@ function kanikoCases(dir: string): CaseSpec[] {
     const ignore = `${path}.dockerignore`;
     const spec: CaseSpec = { name, context: dir, dockerfile: path };
     if (existsSync(ignore)) spec.dockerignore = ignore;
-    cases.push(withSettings(spec, settings[name]));
+    const own = settings[name];
+    if (own?.contextDir) spec.context = join(dir, own.contextDir);
+    cases.push(withSettings(spec, own));
   }
   const withContext = join(dir, 'dockerfiles-with-context');
   for (const name of isDir(withContext) ? readdirSync(withContext).sort() : []) {

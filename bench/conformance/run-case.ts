@@ -74,6 +74,7 @@ export async function runCase(runner: CaseRunner, spec: CaseSpec): Promise<CaseR
   const analysis = analyzeDockerfile(dockerfileText(spec), spec.buildArgs);
   if (analysis.skip) return { ...result, status: 'skipped', reason: analysis.skip };
   result.notes.push(...analysis.notes);
+  if (spec.ignorePaths?.length) result.notes.push(`not compared: ${spec.ignorePaths.join(', ')}`);
   for (const image of analysis.images) await pushMirrorTag(runner.cache, runner.registry, image);
 
   const id = slug(spec.name);

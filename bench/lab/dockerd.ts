@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { cacheSub } from './cache-dir.js';
@@ -30,6 +30,14 @@ function ping(socketPath: string): Promise<boolean> {
 export async function startDockerd(cache: string, mirror: string): Promise<PrivateDockerd> {
   const run = cacheSub(cache, 'run');
   const socket = join(run, 'docker.sock');
+  const pidFile = join(run, 'dockerd.pid');
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+  if (pid > 0 && existsSync(`/proc/${pid}`)) {
+    throw new Error(
+      `dockerd ${pid} already runs on ${cache} (another bench or conformance run?); ` +
+        'wait for it, or give this run its own SLIPWAY_BENCH_CACHE',
+    );
+  }
   const config = join(run, 'daemon.json');
   // its own config file keeps /etc/docker/daemon.json and /etc/docker/key.json out of it
   writeFileSync(config, JSON.stringify({ 'deprecated-key-path': join(run, 'dockerd-key.json') }));
@@ -38,7 +46,7 @@ export async function startDockerd(cache: string, mirror: string): Promise<Priva
     `--host=unix://${socket}`,
     `--data-root=${cacheSub(cache, 'docker')}`,
     `--exec-root=${cacheSub(cache, 'docker-exec')}`,
-    `--pidfile=${join(run, 'dockerd.pid')}`,
+    `--pidfile=${pidFile}`,
     `--config-file=${config}`,
     `--registry-mirror=http://${mirror}`,
     `--insecure-registry=${mirror}`,
