@@ -9,7 +9,17 @@ export interface Analysis {
   /** The Dockerfile with digest pins of mirrored images dropped (the stand-ins differ). */
   text: string;
   notes: string[];
+  /** Files whose content differs between any two runs (package manager logs and caches). */
+  volatile: string[];
 }
+
+/** What apt and dpkg write with the time of the run in it. */
+const APT_VOLATILE = [
+  '/var/log/',
+  '/var/cache/apt/pkgcache.bin',
+  '/var/cache/apt/srcpkgcache.bin',
+  '/var/cache/ldconfig/aux-cache',
+];
 
 /** Dockerfile lines with continuations joined (default escape `\`). */
 function logicalLines(text: string): string[] {
@@ -43,7 +53,7 @@ function expand(word: string, args: Record<string, string>): string {
 
 /** Reads the FROM lines and network needs of a Dockerfile (a rough reading, not a parser). */
 export function analyzeDockerfile(text: string, buildArgs: Record<string, string> = {}) {
-  const analysis: Analysis = { images: [], text, notes: [] };
+  const analysis: Analysis = { images: [], text, notes: [], volatile: [] };
   const args: Record<string, string> = {};
   const stages = new Set<string>();
   let seenFrom = false;
@@ -77,6 +87,9 @@ export function analyzeDockerfile(text: string, buildArgs: Record<string, string
     }
     if (upper === 'RUN' && /\bapk\s+(add|update|--)/.test(line)) {
       analysis.skip ??= 'needs apk (alpine is served by busybox here)';
+    }
+    if (upper === 'RUN' && /\b(apt-get|apt|dpkg)\b/.test(line) && !analysis.volatile.length) {
+      analysis.volatile.push(...APT_VOLATILE);
     }
     if (upper === 'ADD' && /\bhttps?:\/\//.test(line)) {
       analysis.skip ??= 'needs internet: ADD of a URL';

@@ -9,6 +9,8 @@ export interface Expectation {
   gid?: number;
   content?: string;
   target?: string;
+  /** PAX mtime text, e.g. "1577934245.123456789" (trailing zeros ignored). */
+  mtime?: string;
 }
 
 /** Changes made to the context copy between a first and a second (cached) build. */

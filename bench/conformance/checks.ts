@@ -86,6 +86,8 @@ export function unmetExpectations(rootfs: Rootfs, expectations: Expectation[]): 
     check('uid', want.uid, node.uid);
     check('gid', want.gid, node.gid);
     check('symlink target', want.target, node.linkTarget);
+    const seconds = (text: string) => text.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+    if (want.mtime !== undefined) check('mtime', seconds(want.mtime), seconds(node.mtime));
     if (want.content !== undefined) {
       const hash = createHash('sha256').update(want.content).digest('hex');
       if (hash !== node.sha256) {

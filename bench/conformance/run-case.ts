@@ -1,13 +1,12 @@
-import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompareOptions } from '../image/compare.js';
-import { readOciLayout, type UnpackedImage } from '../image/oci-layout.js';
+import type { UnpackedImage } from '../image/oci-layout.js';
 import type { Builder, BuildRequest } from '../lab/builders.js';
 import { pushMirrorTag } from '../lab/mirror.js';
-import { run, tail } from '../lab/proc.js';
 import { analyzeDockerfile } from './analyze.js';
 import type { CaseSpec } from './case-spec.js';
 import { imageDifferences, layerDifferences, unmetExpectations } from './checks.js';
+import { type Built, buildAndRead } from './export.js';
 import { changeContext, dockerfileText, prepareWorkspace } from './workspace.js';
 
 /** How one case came out. */
@@ -28,7 +27,12 @@ export interface CaseRunner {
   candidate: Builder;
 }
 
-type Built = { image: UnpackedImage } | { error: string };
+/** What buildah's chroot isolation leaves in images; not compared when buildah is the candidate. */
+const BUILDAH_LEFTOVERS = ['/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/run/'];
+
+const NETWORK = /pull access denied|manifest unknown|dial tcp|no such host|i\/o timeout/i;
+
+const lastLines = (text: string, count: number) => text.split('\n').slice(-count).join(' | ');
 
 function slug(name: string): string {
   return name
@@ -37,49 +41,21 @@ function slug(name: string): string {
     .replace(/^[^a-z0-9]+/, '');
 }
 
-/** Builds with one builder, pushes to the local registry, reads it back as an OCI layout. */
-async function buildAndRead(
-  runner: CaseRunner,
-  builder: Builder,
-  request: BuildRequest,
-  label: string,
-): Promise<Built> {
-  const built = await builder.build(request);
-  if (built.code !== 0) return { error: tail(built.stderr + built.stdout, 12) };
-  const pushed = await builder.push(request.tag, request.tag);
-  if (pushed.code !== 0) return { error: `push: ${tail(pushed.stderr + pushed.stdout, 8)}` };
-  const layout = join(runner.work, 'layouts', label);
-  rmSync(layout, { recursive: true, force: true });
-  mkdirSync(join(runner.work, 'layouts'), { recursive: true });
-  await run('skopeo', [
-    'copy',
-    '-q',
-    '--src-tls-verify=false',
-    `docker://${request.tag}`,
-    `oci:${layout}:image`,
-  ]);
-  return { image: readOciLayout(layout) };
-}
-
-/** What buildah's chroot isolation leaves in images (its own label too); not compared. */
-const BUILDAH_LEFTOVERS = ['/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/run/'];
-
-const NETWORK =
-  /pull access denied|not found: manifest unknown|dial tcp|no such host|i\/o timeout/i;
-
 /** Runs one case: both builds, the comparisons, and the case's extra checks. */
-export async function runCase(runner: CaseRunner, spec: CaseSpec): Promise<CaseResult> {
+export async function runCase(runner: CaseRunner, caseSpec: CaseSpec): Promise<CaseResult> {
+  let spec = caseSpec;
   const result: CaseResult = { name: spec.name, status: 'passed', differences: [], notes: [] };
   if (spec.skip) return { ...result, status: 'skipped', reason: spec.skip };
   const analysis = analyzeDockerfile(dockerfileText(spec), spec.buildArgs);
   if (analysis.skip) return { ...result, status: 'skipped', reason: analysis.skip };
   result.notes.push(...analysis.notes);
-  if (spec.ignorePaths?.length) result.notes.push(`not compared: ${spec.ignorePaths.join(', ')}`);
+  const ignorePaths = [...(spec.ignorePaths ?? []), ...analysis.volatile];
+  if (ignorePaths.length) result.notes.push(`not compared (volatile): ${ignorePaths.join(', ')}`);
+  spec = { ...spec, ignorePaths };
   for (const image of analysis.images) await pushMirrorTag(runner.cache, runner.registry, image);
 
   const id = slug(spec.name);
   const workspace = prepareWorkspace(spec, join(runner.work, 'cases', id), analysis.text);
-  const names: [string, string] = [runner.reference.name, runner.candidate.name];
   const request = (builder: Builder, round: string): BuildRequest => ({
     context: workspace.context,
     dockerfile: workspace.dockerfile,
@@ -88,48 +64,77 @@ export async function runCase(runner: CaseRunner, spec: CaseSpec): Promise<CaseR
     target: spec.target,
     umask: builder === runner.candidate ? spec.umask : undefined,
   });
-  const both = async (round: string) => {
-    const ref = await buildAndRead(
-      runner,
-      runner.reference,
-      request(runner.reference, round),
-      `ref-${id}`,
+  const build = (builder: Builder, round: string) =>
+    buildAndRead(
+      builder,
+      request(builder, round),
+      join(runner.work, 'layouts', `${builder.name}-${round}`),
     );
-    const cand = await buildAndRead(
-      runner,
-      runner.candidate,
-      request(runner.candidate, round),
-      `cand-${id}`,
-    );
-    return [ref, cand] as const;
-  };
-
-  let [ref, cand] = await both('1');
+  let ref = await build(runner.reference, '1');
+  let cand = await build(runner.candidate, '1');
   if (spec.rebuild && 'image' in ref && 'image' in cand) {
     changeContext(workspace, spec.rebuild);
     result.notes.push('compared after a context change and a cached rebuild');
-    [ref, cand] = await both('2');
+    ref = await build(runner.reference, '2');
+    cand = await build(runner.candidate, '2');
   }
-  if ('error' in ref) {
-    if (NETWORK.test(ref.error))
-      return {
-        ...result,
-        status: 'skipped',
-        reason: `needs internet: ${ref.error.split('\n').pop()}`,
-      };
-    if ('error' in cand) {
-      const why = ref.error.split('\n').slice(-3).join(' | ');
-      return { ...result, notes: [...result.notes, `both builders refuse it: ${why}`] };
-    }
+  const judged = await judge(runner, spec, ref, cand, result);
+  if (spec.warmRebuild && 'image' in cand && judged.status !== 'skipped') {
+    const warm = await build(runner.candidate, 'warm');
+    const found = warmDifferences(cand.image, warm);
+    judged.differences.push(...found);
+    if (found.length) judged.status = 'failed';
+  }
+  return judged;
+}
+
+/** The verdict from the two builds (either may have failed). */
+async function judge(
+  runner: CaseRunner,
+  spec: CaseSpec,
+  ref: Built,
+  cand: Built,
+  result: CaseResult,
+) {
+  const names: [string, string] = [runner.reference.name, runner.candidate.name];
+  if ('error' in ref && NETWORK.test(ref.error) && !spec.knownDifference) {
     return {
       ...result,
-      status: 'failed',
+      status: 'skipped' as const,
+      reason: `needs internet: ${lastLines(ref.error, 1)}`,
+    };
+  }
+  if ('error' in cand) {
+    if ('error' in ref && !spec.knownDifference) {
+      return {
+        ...result,
+        notes: [...result.notes, `both builders refuse it: ${lastLines(ref.error, 3)}`],
+      };
+    }
+    return { ...result, status: 'failed' as const, reason: `${names[1]} failed:\n${cand.error}` };
+  }
+  const unmet = unmetExpectations(cand.image.rootfs, spec.expect ?? []);
+  if (spec.knownDifference) {
+    result.notes.push(`known difference of the reference: ${spec.knownDifference}`);
+    if ('error' in ref) result.notes.push(`${names[0]} fails: ${lastLines(ref.error, 2)}`);
+    else {
+      const refUnmet = unmetExpectations(ref.image.rootfs, spec.expect ?? []);
+      result.notes.push(...refUnmet.map((line) => `${names[0]} (for information): ${line}`));
+    }
+    const status = spec.expect ? (unmet.length ? 'failed' : 'passed') : 'known';
+    return {
+      ...result,
+      status,
+      differences: unmet.map((line) => `${names[1]}: ${line}`),
+    } as CaseResult;
+  }
+  if ('error' in ref) {
+    return {
+      ...result,
+      status: 'failed' as const,
       reason: `${names[0]} failed, ${names[1]} built it:\n${ref.error}`,
     };
   }
-  if ('error' in cand)
-    return { ...result, status: 'failed', reason: `${names[1]} failed:\n${cand.error}` };
-
   const buildah = runner.candidate.name === 'buildah';
   const options: CompareOptions = {
     mtimes: spec.mtimes,
@@ -140,30 +145,19 @@ export async function runCase(runner: CaseRunner, spec: CaseSpec): Promise<CaseR
   if (spec.compareLayers) {
     differences.push(...layerDifferences(ref.image, cand.image, names, options.ignorePaths));
   }
-  if (spec.warmRebuild)
-    differences.push(...(await warmCheck(runner, cand.image, request(runner.candidate, 'warm'))));
-  const unmet = unmetExpectations(cand.image.rootfs, spec.expect ?? []);
-  if (spec.knownDifference) {
-    const refUnmet = unmetExpectations(ref.image.rootfs, spec.expect ?? []);
-    result.notes.push(`known difference of the reference: ${spec.knownDifference}`);
-    result.notes.push(...refUnmet.map((line) => `reference: ${line}`));
-    const status = spec.expect ? (unmet.length ? 'failed' : 'passed') : 'known';
-    return {
-      ...result,
-      status,
-      differences: [...unmet, ...differences.map((d) => `(vs reference) ${d}`)],
-    };
-  }
   differences.push(...unmet.map((line) => `${names[1]}: ${line}`));
-  return { ...result, status: differences.length ? 'failed' : 'passed', differences };
+  const status = differences.length ? 'failed' : 'passed';
+  return { ...result, status, differences } as CaseResult;
 }
 
 /** A second, cached build by the candidate must give the very same image. */
-async function warmCheck(runner: CaseRunner, cold: UnpackedImage, request: BuildRequest) {
-  const warm = await buildAndRead(runner, runner.candidate, request, 'warm');
+function warmDifferences(cold: UnpackedImage, warm: Built): string[] {
   if ('error' in warm) return [`warm rebuild failed: ${warm.error}`];
   const found = imageDifferences(cold, warm.image, ['cold', 'warm'], { mtimes: ['/'] });
-  const [a, b] = [cold.config.rootfs?.diff_ids, warm.image.config.rootfs?.diff_ids];
-  if (JSON.stringify(a) !== JSON.stringify(b)) found.push('warm rebuild: layer diff IDs differ');
+  if (cold.manifestDigest !== warm.image.manifestDigest) {
+    found.push(
+      `manifest digest ${cold.manifestDigest} (cold) vs ${warm.image.manifestDigest} (warm)`,
+    );
+  }
   return found.map((line) => `warm vs cold: ${line}`);
 }

@@ -166,8 +166,10 @@ export function slipway(lab: LabSettings): Builder {
     writeFileSync(
       join(home, 'registries.json'),
       JSON.stringify({
-        registries: { [lab.registry]: { insecure: true } },
-        mirrors: { 'docker.io': [`http://${lab.registry}`] },
+        registries: {
+          [lab.registry]: { insecure: true },
+          'docker.io': { mirrors: [lab.registry] },
+        },
       }),
     );
   writeSettings();
