@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   # registry, cross-checks, base images for tests
-  docker-registry skopeo umoci busybox-static apache2-utils openssl jq
+  docker-registry skopeo umoci busybox-static apache2-utils openssl jq time
   # RUN sandbox and layer formats
   runc iproute2 pigz zstd bzip2 xz-utils git attr
   # host deployment tests
