@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell words under test
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseDockerfile } from './parse.js';
@@ -78,6 +79,18 @@ test('ENV is inherited; an ARG with a value wins in RUN, not in the image config
     'TARGETARCH=arm64',
   ]);
   assert.deepEqual(stage.configEnv(), ['PATH=/opt/bin:/usr/bin', 'GREETING=hi']);
+});
+
+test('the pairs of one ENV line expand with the environment before it', () => {
+  const global = new GlobalScope([], { buildArgs: new Map() });
+  const stage = new StageScope(global, ['A=old']);
+  const env = parseDockerfile('FROM x\nENV A=new B=$A', { file: 'Dockerfile' }).stages[0]
+    ?.instructions[0] as EnvInstruction;
+  assert.deepEqual(stage.setEnv(env), [
+    { key: 'A', value: 'new' },
+    { key: 'B', value: 'old' },
+  ]);
+  assert.deepEqual(stage.configEnv(), ['A=new', 'B=old']);
 });
 
 test('an ARG without a value keeps the inherited ENV', () => {
