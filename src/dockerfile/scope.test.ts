@@ -59,6 +59,15 @@ test('global ARG defaults use earlier global ARGs; --build-arg wins', () => {
   assert.equal(run({}).global.expand('$TARGETPLATFORM'), 'linux/arm64/v8');
 });
 
+test('a re-declared global ARG keeps a default built from earlier global ARGs', () => {
+  const file = 'ARG A="HELLO"\nARG B="WORLD"\nARG C="${A} ${B}"\nFROM alpine\nARG C\n';
+  const own = parseDockerfile(file, { file: 'Dockerfile' });
+  const global = new GlobalScope(own.globalArgs, { buildArgs: new Map() });
+  const stage = new StageScope(global);
+  stage.declareArg(own.stages[0]?.instructions[0] as ArgInstruction);
+  assert.deepEqual(stage.runEnv(), ['C=HELLO WORLD']);
+});
+
 test('a stage sees global ARGs only when it re-declares them', () => {
   const { stage } = run({});
   assert.equal(stage.lookup('TAG'), '3.20');
