@@ -53,6 +53,19 @@ for (const [patterns, path, excluded] of cases) {
   });
 }
 
+test('**/dir matches at any depth; leading and trailing slashes make no difference', () => {
+  const deep = makeIgnoreMatcher(parseIgnoreFile('**/test\n'));
+  for (const path of ['test/ignore.this', 'app/test/ignore.this', 'app/service/test/x']) {
+    assert.equal(deep(path, false), true, path);
+  }
+  assert.equal(deep('app/include.this', false), false);
+  const text = '/folder1/\n/folder2\nfolder3/\nfolder4\n/file1\nfile2\n/folder5/file3\n';
+  const slashes = makeIgnoreMatcher(parseIgnoreFile(text));
+  const excluded = ['folder1/file', 'folder2/file', 'folder3/file', 'folder4', 'file1', 'file2'];
+  for (const path of [...excluded, 'folder5/file3']) assert.equal(slashes(path, false), true, path);
+  assert.equal(slashes('folder5/file', false), false);
+});
+
 test('a directory with re-included files is still walked and sent', () => {
   const matcher = makeIgnoreMatcher(['vendor', '!vendor/keep/**', 'tmp']);
   assert.equal(matcher('vendor', true), true);

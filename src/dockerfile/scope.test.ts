@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell words under test
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseDockerfile } from './parse.js';
@@ -58,6 +59,15 @@ test('global ARG defaults use earlier global ARGs; --build-arg wins', () => {
   assert.equal(run({}).global.expand('$TARGETPLATFORM'), 'linux/arm64/v8');
 });
 
+test('a re-declared global ARG keeps a default built from earlier global ARGs', () => {
+  const file = 'ARG A="HELLO"\nARG B="WORLD"\nARG C="${A} ${B}"\nFROM alpine\nARG C\n';
+  const own = parseDockerfile(file, { file: 'Dockerfile' });
+  const global = new GlobalScope(own.globalArgs, { buildArgs: new Map() });
+  const stage = new StageScope(global);
+  stage.declareArg(own.stages[0]?.instructions[0] as ArgInstruction);
+  assert.deepEqual(stage.runEnv(), ['C=HELLO WORLD']);
+});
+
 test('a stage sees global ARGs only when it re-declares them', () => {
   const { stage } = run({});
   assert.equal(stage.lookup('TAG'), '3.20');
@@ -78,6 +88,18 @@ test('ENV is inherited; an ARG with a value wins in RUN, not in the image config
     'TARGETARCH=arm64',
   ]);
   assert.deepEqual(stage.configEnv(), ['PATH=/opt/bin:/usr/bin', 'GREETING=hi']);
+});
+
+test('the pairs of one ENV line expand with the environment before it', () => {
+  const global = new GlobalScope([], { buildArgs: new Map() });
+  const stage = new StageScope(global, ['A=old']);
+  const env = parseDockerfile('FROM x\nENV A=new B=$A', { file: 'Dockerfile' }).stages[0]
+    ?.instructions[0] as EnvInstruction;
+  assert.deepEqual(stage.setEnv(env), [
+    { key: 'A', value: 'new' },
+    { key: 'B', value: 'old' },
+  ]);
+  assert.deepEqual(stage.configEnv(), ['A=new', 'B=old']);
 });
 
 test('an ARG without a value keeps the inherited ENV', () => {

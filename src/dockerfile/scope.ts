@@ -132,14 +132,17 @@ export class StageScope {
     return committed;
   }
 
-  /** Applies ENV; returns the expanded pairs (each sees the ones before it). */
+  /** Applies ENV; every pair expands with the environment before the line. */
   setEnv(instruction: EnvInstruction): KeyValue[] {
-    return instruction.env.map(({ key, value }) => {
-      const expanded = this.expand(value);
-      this.env.set(key, expanded);
-      this.imageEnv.set(key, expanded);
-      return { key, value: expanded };
-    });
+    const pairs = instruction.env.map(({ key, value }) => ({
+      key: this.expand(key),
+      value: this.expand(value),
+    }));
+    for (const { key, value } of pairs) {
+      this.env.set(key, value);
+      this.imageEnv.set(key, value);
+    }
+    return pairs;
   }
 
   /** `KEY=value` for a RUN step: ENV, ARGs with values, given proxy ARGs. */

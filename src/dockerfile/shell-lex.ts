@@ -1,7 +1,8 @@
 // BuildKit's shell lexer: word splitting and `$var` expansion with the quote
 // and escape rules of the Dockerfile frontend (a subset of POSIX sh).
 import { ExpansionError } from './shell-errors.js';
-import { shellPatternToRegex } from './shell-pattern.js';
+import { shellPatternToRegex, trimPattern } from './shell-pattern.js';
+import { Words } from './shell-words.js';
 
 /** Looks up a variable; undefined means unset. */
 export type Lookup = (name: string) => string | undefined;
@@ -30,50 +31,8 @@ export { ExpansionError };
 
 const MAX_DEPTH = 256;
 const SPECIAL = new Set(['@', '*', '#', '?', '-', '$', '!', '0']);
-const isSpace = (ch: string) => /^\s$/u.test(ch);
 const isDigit = (ch: string) => /^\p{Nd}$/u.test(ch);
 const isNameChar = (ch: string) => /^[\p{L}\p{Nd}_]$/u.test(ch);
-
-class Words {
-  word = '';
-  words: string[] = [];
-  inWord = false;
-
-  addChar(ch: string): void {
-    if (isSpace(ch)) {
-      if (this.inWord && this.word.length > 0) {
-        this.words.push(this.word);
-        this.word = '';
-        this.inWord = false;
-      }
-      return;
-    }
-    this.addRawChar(ch);
-  }
-
-  addRawChar(ch: string): void {
-    this.word += ch;
-    this.inWord = true;
-  }
-
-  addString(text: string): void {
-    for (const ch of text) this.addChar(ch);
-  }
-
-  addRawString(text: string): void {
-    this.word += text;
-    this.inWord = true;
-  }
-
-  finish(): string[] {
-    if (this.word.length > 0) {
-      this.words.push(this.word);
-      this.word = '';
-      this.inWord = false;
-    }
-    return this.words;
-  }
-}
 
 /** Runs the lexer over one source string. */
 export function lex(source: string, lookup: Lookup, options: LexOptions = {}): LexResult {
@@ -315,37 +274,4 @@ class ShellLexer {
     const re = shellPatternToRegex(pattern, true, false, all);
     return (value ?? '').replace(re, () => replacement);
   }
-}
-
-function trimPattern(op: string, word: string, value: string): string {
-  const greedy = word.startsWith(op);
-  const pattern = greedy ? word.slice(1) : word;
-  if (op === '#') return trimPrefix(pattern, value, greedy);
-  const reversed = trimPrefix(
-    reversePattern(pattern),
-    Array.from(value).reverse().join(''),
-    greedy,
-  );
-  return Array.from(reversed).reverse().join('');
-}
-
-function trimPrefix(pattern: string, value: string, greedy: boolean): string {
-  const match = shellPatternToRegex(pattern, greedy, true, false).exec(value);
-  return match ? value.slice(match[0].length) : value;
-}
-
-// Reverses a pattern while keeping each `\x` escape pair in order.
-function reversePattern(pattern: string): string {
-  const units: string[] = [];
-  const chars = Array.from(pattern);
-  for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i] as string;
-    if (ch === '\\' && i + 1 < chars.length) {
-      units.push(ch + chars[i + 1]);
-      i++;
-    } else {
-      units.push(ch);
-    }
-  }
-  return units.reverse().join('');
 }

@@ -37,3 +37,37 @@ export function shellPatternToRegex(
   }
   return new RegExp(out, global ? 'gu' : 'u');
 }
+
+/** `${v#p}`, `${v##p}`, `${v%p}`, `${v%%p}`: removes the shortest or longest match. */
+export function trimPattern(op: string, word: string, value: string): string {
+  const greedy = word.startsWith(op);
+  const pattern = greedy ? word.slice(1) : word;
+  if (op === '#') return trimPrefix(pattern, value, greedy);
+  const reversed = trimPrefix(
+    reversePattern(pattern),
+    Array.from(value).reverse().join(''),
+    greedy,
+  );
+  return Array.from(reversed).reverse().join('');
+}
+
+function trimPrefix(pattern: string, value: string, greedy: boolean): string {
+  const match = shellPatternToRegex(pattern, greedy, true, false).exec(value);
+  return match ? value.slice(match[0].length) : value;
+}
+
+// Reverses a pattern while keeping each `\x` escape pair in order.
+function reversePattern(pattern: string): string {
+  const units: string[] = [];
+  const chars = Array.from(pattern);
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i] as string;
+    if (ch === '\\' && i + 1 < chars.length) {
+      units.push(ch + chars[i + 1]);
+      i++;
+    } else {
+      units.push(ch);
+    }
+  }
+  return units.reverse().join('');
+}
