@@ -181,7 +181,7 @@ for (const backend of ['runc', 'namespaces'] as const) {
           onStdout: (line) => line === 'started' && controller.abort(),
         },
       );
-      assert.equal(result.exitCode, 137);
+      assert.deepEqual(result, { exitCode: 137, signal: 'SIGKILL' });
       assert.deepEqual(processesWithArg(marker), []);
     });
   });
