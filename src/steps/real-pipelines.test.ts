@@ -51,7 +51,7 @@ test('build@docker with every form field, and a dependsOn chain (cloud-server)',
 
 test('notify, caches and a review step (gin-blog); variables (baize); globals (hexo)', () => {
   const gin = load('gin-blog-golang-notify.yml');
-  assert.equal((gin.stages[0]?.steps[0]?.notify[0] as { type: string }).type, 'dingtalk');
+  assert.equal((gin.stages[0]!.steps[0]!.notify[0] as { type: string }).type, 'dingtalk');
   assert.equal(gin.stages[1]?.steps[0]?.step, 'tool@review');
   const baize = load('baize-variables-deploy.yml');
   assert.deepEqual([...baize.variables.values.keys()], ['GO111MODULE', 'GOPROXY']);
