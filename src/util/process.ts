@@ -1,3 +1,5 @@
+// Facts about other processes that several modules need.
+
 /** Whether a process with this id exists (EPERM still means it exists). */
 export function processAlive(pid: number): boolean {
   try {

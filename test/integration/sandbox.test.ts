@@ -164,10 +164,19 @@ for (const backend of ['runc', 'namespaces'] as const) {
       const mounts = [{ type: 'tmpfs' as const, target: '/bad', size: -1 }];
       await assert.rejects(run(backend, 'true', { mounts }), (error: SandboxError) => {
         assert.equal(error.code, 'SANDBOX');
-        assert.match(error.message, /^sandbox setup failed: .*\/bad/);
+        assert.match(error.message, /^sandbox: .*\/bad/);
         return true;
       });
       assert.equal(existsSync(join(rootfs, 'bad')), false);
+    });
+
+    test('a command that cannot be executed is an error', async () => {
+      const options = { rootfs, backend, args: ['/no/such/command'] };
+      await assert.rejects(runInSandbox(options), (error: SandboxError) => {
+        assert.equal(error.code, 'SANDBOX');
+        assert.match(error.message, /^sandbox: .*exec: .*\/no\/such\/command.*no such file/i);
+        return true;
+      });
     });
 
     test('abort kills every process of the sandbox', async () => {
@@ -181,7 +190,7 @@ for (const backend of ['runc', 'namespaces'] as const) {
           onStdout: (line) => line === 'started' && controller.abort(),
         },
       );
-      assert.equal(result.exitCode, 137);
+      assert.deepEqual(result, { exitCode: 137, signal: 'SIGKILL' });
       assert.deepEqual(processesWithArg(marker), []);
     });
   });

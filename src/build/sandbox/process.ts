@@ -40,9 +40,13 @@ export function launch(plan: LaunchPlan): Promise<SandboxResult> {
       // The tree may not exist yet when abort comes early: try again.
       timer = setTimeout(killTree, KILL_RETRY_MS);
     };
-    const onAbort = () => killTree();
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      killTree();
+    };
     plan.signal?.addEventListener('abort', onAbort, { once: true });
-    if (plan.signal?.aborted) killTree();
+    if (plan.signal?.aborted) onAbort();
 
     child.on('error', (error) => {
       exited = true;
@@ -54,7 +58,9 @@ export function launch(plan: LaunchPlan): Promise<SandboxResult> {
       clearTimeout(timer);
       plan.signal?.removeEventListener('abort', onAbort);
       Promise.all([outDone, errDone]).then(() => {
-        if (signal) resolve({ exitCode: 128 + signalNumber(signal), signal });
+        // runc reports a killed container as 137, unshare by dying of the signal: say the same.
+        if (aborted) resolve({ exitCode: 128 + signalNumber('SIGKILL'), signal: 'SIGKILL' });
+        else if (signal) resolve({ exitCode: 128 + signalNumber(signal), signal });
         else resolve({ exitCode: code ?? 1 });
       });
     });

@@ -50,7 +50,7 @@ export async function runInSandbox(options: SandboxOptions): Promise<SandboxResu
   try {
     const result = backend === 'runc' ? await runWithRunc(run) : await runWithNamespaces(run);
     if (setupErrors.length > 0) {
-      throw new SandboxError(`sandbox setup failed: ${setupErrors.join('; ')}`);
+      throw new SandboxError(`sandbox: ${setupErrors.join('; ')}`);
     }
     return result;
   } finally {
@@ -58,11 +58,14 @@ export async function runInSandbox(options: SandboxOptions): Promise<SandboxResu
   }
 }
 
-/** runc's own error log line, or our setup script's marker line: the sandbox failed. */
+/** runc's error log, our setup marker or unshare's exec error: the process never ran. */
 function setupFailure(line: string): string | undefined {
-  if (line.startsWith(SETUP_FAILED)) return line.slice(SETUP_FAILED.length);
+  if (line.startsWith(SETUP_FAILED)) return `setup failed: ${line.slice(SETUP_FAILED.length)}`;
   const runc = /^time="[^"]*" level=error msg="(.*)"$/.exec(line);
-  return runc ? runc[1]!.replaceAll('\\"', '"') : undefined;
+  if (runc) return runc[1]!.replaceAll('\\"', '"');
+  // unshare could not exec the command (missing, not executable), as runc's `exec:` error.
+  const exec = /^unshare: failed to execute (.*)$/.exec(line);
+  return exec ? `exec: ${exec[1]}` : undefined;
 }
 
 /** The back end runInSandbox picks on this host when none is forced. */

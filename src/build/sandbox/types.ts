@@ -62,7 +62,10 @@ export interface SandboxOptions {
   extraHosts?: { host: string; ip: string }[];
 }
 
-/** How the process ended: its exit code, or the signal that killed it. */
+/**
+ * How the process ended: its exit code, and the signal when one killed it
+ * (an abort gives `{ exitCode: 137, signal: 'SIGKILL' }` with either back end).
+ */
 export interface SandboxResult {
   exitCode: number;
   signal?: string;
