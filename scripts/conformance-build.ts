@@ -71,6 +71,7 @@ const runner = {
   reference: builder(values.reference ?? 'buildkit', settings),
   candidate: builder(values.against ?? 'slipway', settings),
 };
+console.log(`# ${runner.candidate.name} against ${runner.reference.name}, ${cases.length} cases`);
 const results: CaseResult[] = [];
 try {
   for (const spec of cases) {

@@ -155,9 +155,22 @@ function warmDifferences(cold: UnpackedImage, warm: Built): string[] {
   if ('error' in warm) return [`warm rebuild failed: ${warm.error}`];
   const found = imageDifferences(cold, warm.image, ['cold', 'warm'], { mtimes: ['/'] });
   if (cold.manifestDigest !== warm.image.manifestDigest) {
-    found.push(
-      `manifest digest ${cold.manifestDigest} (cold) vs ${warm.image.manifestDigest} (warm)`,
-    );
+    const [a, b] = [cold.manifestDigest, warm.image.manifestDigest];
+    found.push(`manifest digest ${a} (cold) vs ${b} (warm)`);
+    const blobs: [string, Record<string, unknown>, Record<string, unknown>][] = [
+      [
+        'config',
+        cold.config as Record<string, unknown>,
+        warm.image.config as Record<string, unknown>,
+      ],
+      ['manifest', cold.manifest, warm.image.manifest],
+    ];
+    for (const [what, x, y] of blobs) {
+      for (const key of new Set([...Object.keys(x), ...Object.keys(y)])) {
+        const [p, q] = [JSON.stringify(x[key]), JSON.stringify(y[key])];
+        if (p !== q) found.push(`${what} "${key}": ${p.slice(0, 300)} vs ${q.slice(0, 300)}`);
+      }
+    }
   }
   return found.map((line) => `warm vs cold: ${line}`);
 }

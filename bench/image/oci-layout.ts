@@ -8,6 +8,10 @@ import { readTar, type TarEntry } from './tar.js';
 /** An image read back from an OCI image layout: its config and its unpacked file tree. */
 export interface UnpackedImage {
   manifestDigest: string;
+  /** The manifest as parsed (for field-by-field checks). */
+  manifest: Record<string, unknown>;
+  /** Digests of the layer blobs as the manifest lists them. */
+  layerDigests: string[];
   /** The image config blob (`config`, `history`, `rootfs`, ...). */
   config: ImageConfigBlob;
   /** Each layer's entries, in order (for layer-by-layer checks). */
@@ -63,5 +67,14 @@ export function readOciLayout(layout: string): UnpackedImage {
     applyLayer(rootfs, entries, number + 1, anomalies);
     layers.push(entries.map((entry) => ({ ...entry, content: Buffer.alloc(0) })));
   });
-  return { manifestDigest: descriptor.digest, config, layers, rootfs, anomalies };
+  const layerDigests = (manifest.layers as Descriptor[]).map((layer) => layer.digest);
+  return {
+    manifestDigest: descriptor.digest,
+    manifest,
+    layerDigests,
+    config,
+    layers,
+    rootfs,
+    anomalies,
+  };
 }

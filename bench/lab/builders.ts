@@ -155,7 +155,10 @@ const slipwayBin = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url
 
 /** Whether this checkout has a compiled `slipway build`. */
 export function slipwayAvailable(): boolean {
-  return existsSync(slipwayBin) && existsSync(new URL('../../src/build', import.meta.url));
+  return (
+    existsSync(slipwayBin) &&
+    existsSync(new URL('../../src/cli/commands/build.js', import.meta.url))
+  );
 }
 
 /** slipway from this checkout (dist/), its state in its own SLIPWAY_HOME under the cache. */

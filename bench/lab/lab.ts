@@ -32,6 +32,12 @@ export async function startLab(options: { dockerd: boolean; log: (line: string) 
     await stop();
     throw error;
   }
+  // an interrupted run still stops the daemons it started
+  const onSignal = (signal: NodeJS.Signals) => {
+    void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const lab: Lab = { cache, registry, dockerd, stop };
   return lab;
 }
