@@ -18,6 +18,7 @@ import { Progress } from './progress.js';
 import { RegistryAccess } from './registry-access.js';
 import { globalScope, platformArgs } from './scope.js';
 import { buildStage } from './stage.js';
+import { lastCreated } from './state.js';
 import { Workspaces } from './workspace.js';
 
 // The build executor's entry point: a Dockerfile and a context in, an image
@@ -117,7 +118,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     const state = withLabels(result.state, options.labels);
     await env.images.ensureBlobs(state);
     const image = await progress.run('exporting to image', () =>
-      storeImage(store, state, env.created),
+      storeImage(store, state, imageTime(env, state)),
     );
     const outputs = options.outputs ?? [];
     const wantsPush = options.push || outputs.some((o) => o.type === 'registry');
@@ -145,4 +146,10 @@ function withLabels(state: StageResult['state'], labels: Record<string, string> 
   const config = structuredClone(state.config);
   config.config = { ...config.config, Labels: { ...config.config?.Labels, ...labels } };
   return { ...state, config };
+}
+
+/** The image's created time: SOURCE_DATE_EPOCH, else that of its newest history entry. */
+function imageTime(env: BuildEnv, state: StageResult['state']): string {
+  if (env.options.sourceDateEpoch !== undefined) return env.created;
+  return lastCreated(state) ?? env.created;
 }

@@ -60,3 +60,9 @@ export function chainId(layers: readonly LayerRef[], n = layers.length): Digest 
   }
   return chain;
 }
+
+/** The created time of the newest history entry (or of the image), if any. */
+export function lastCreated(state: ImageState): string | undefined {
+  const history = state.config.history ?? [];
+  return history[history.length - 1]?.created ?? state.config.created;
+}
