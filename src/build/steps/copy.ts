@@ -21,7 +21,8 @@ export async function runCopy(
 ): Promise<void> {
   const lookup = run.scope.lookupIn(run.state.config.config?.Env ?? []);
   const word = (text: string) => expandWord(text, lookup);
-  const sources = instruction.sources.map(word);
+  const heredocs = instruction.heredocs.map((h) => `<<${h.name}`);
+  const sources = [...instruction.sources.map(word), ...heredocs];
   const dest = destination(run, word(instruction.dest));
   const from = instruction.kind === 'COPY' ? instruction.from : undefined;
   const root = await sourceRoot(run, from === undefined ? undefined : word(from));
