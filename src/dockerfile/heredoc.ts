@@ -26,6 +26,15 @@ export function parseHeredoc(word: string): Heredoc | undefined {
   };
 }
 
+/** parseHeredoc that treats a word the lexer rejects as no heredoc (MustParseHeredoc). */
+export function mustParseHeredoc(word: string): Heredoc | undefined {
+  try {
+    return parseHeredoc(word);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every heredoc marker of a line, in order. */
 export function heredocsFromLine(line: string): Heredoc[] {
   let words: string[];

@@ -1,7 +1,7 @@
 // The typed forms of RUN, CMD/ENTRYPOINT commands, COPY/ADD and HEALTHCHECK.
 import { parseGoDuration } from './duration.js';
 import { parseFlags } from './flags.js';
-import { chompHeredocContent, parseHeredoc } from './heredoc.js';
+import { chompHeredocContent, mustParseHeredoc } from './heredoc.js';
 import type { Request } from './instructions.js';
 import { LineError } from './line-parsers.js';
 import { parseMount } from './mounts.js';
@@ -38,6 +38,15 @@ function heredocsOf(req: Request): Heredoc[] {
   );
 }
 
+function withNeedle<T>(needle: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof LineError && error.needle === undefined) error.needle = needle;
+    throw error;
+  }
+}
+
 /** RUN with its mounts, network and security modes. */
 export function parseRun(req: Request): RunInstruction {
   const flags = parseFlags(req.node.flags, {
@@ -50,21 +59,27 @@ export function parseRun(req: Request): RunInstruction {
   const run: RunInstruction = {
     ...base('RUN', req),
     command: shellOrExec(req),
-    mounts: mountSpecs.map((spec) => parseMount(spec)),
+    mounts: mountSpecs.map((spec) => withNeedle(spec, () => parseMount(spec))),
     mountSpecs,
     heredocs: heredocsOf(req),
   };
   const network = flags.strings.get('network');
   if (network !== undefined) {
     if (!NETWORKS.includes(network as NetworkMode)) {
-      throw new LineError(`unsupported network mode "${network}" (use default, none or host)`);
+      throw new LineError(
+        `unsupported network mode "${network}" (use default, none or host)`,
+        `--network=${network}`,
+      );
     }
     run.network = network as NetworkMode;
   }
   const security = flags.strings.get('security');
   if (security !== undefined) {
     if (!SECURITY.includes(security as SecurityMode)) {
-      throw new LineError(`unsupported security mode "${security}" (use sandbox or insecure)`);
+      throw new LineError(
+        `unsupported security mode "${security}" (use sandbox or insecure)`,
+        `--security=${security}`,
+      );
     }
     run.security = security as SecurityMode;
   }
@@ -88,14 +103,14 @@ export function parseAddCopy(req: Request): CopyInstruction | AddInstruction {
     );
   }
   const dest = req.args[req.args.length - 1] as string;
-  if (!req.node.json && parseHeredoc(dest) !== undefined) {
-    throw new LineError(`${req.keyword} cannot accept a heredoc as a destination`);
+  if (!req.node.json && mustParseHeredoc(dest) !== undefined) {
+    throw new LineError(`${req.keyword} cannot accept a heredoc as a destination`, dest);
   }
   const all = heredocsOf(req);
   const sources: string[] = [];
   const heredocs: Heredoc[] = [];
   for (const source of req.args.slice(0, -1)) {
-    const marker = req.node.json ? undefined : parseHeredoc(source);
+    const marker = req.node.json ? undefined : mustParseHeredoc(source);
     const body = marker && all.find((heredoc) => heredoc.name === marker.name);
     if (body) heredocs.push(body);
     else sources.push(source);

@@ -67,6 +67,9 @@ function pairs(req: Request): KeyValue[] {
   return result;
 }
 
+// The legacy `ENV key value` form leaves the separator node empty.
+const legacy = (req: Request) => req.node.next[2]?.value === '';
+
 /** Parses FROM; it opens a stage and is not an Instruction of one. */
 export function parseFrom(req: Request): FromInstruction {
   const flags = parseFlags(req.node.flags, { platform: 'string' });
@@ -89,7 +92,10 @@ export function parseFrom(req: Request): FromInstruction {
   const from: FromInstruction = { ...base('FROM', req), image: req.args[0] as string };
   const platform = flags.strings.get('platform');
   if (platform !== undefined) from.platform = platform;
-  if (stageName !== undefined) from.stageName = stageName;
+  if (stageName !== undefined) {
+    from.stageName = stageName;
+    from.stageNameAsWritten = req.args[2] as string;
+  }
   return from;
 }
 
@@ -132,10 +138,10 @@ function convert(req: Request, file: string): Instruction | FromInstruction {
       return { ...base('SHELL', req), shell: req.args };
     case 'ENV':
       noFlags(req);
-      return { ...base('ENV', req), env: pairs(req) };
+      return { ...base('ENV', req), env: pairs(req), legacyFormat: legacy(req) };
     case 'LABEL':
       noFlags(req);
-      return { ...base('LABEL', req), labels: pairs(req) };
+      return { ...base('LABEL', req), labels: pairs(req), legacyFormat: legacy(req) };
     case 'MAINTAINER':
       noFlags(req);
       return { ...base('MAINTAINER', req), maintainer: exactlyOne(req) };
@@ -196,7 +202,16 @@ export function parseInstruction(node: AstNode, file: string): Instruction | Fro
   try {
     return convert(req, file);
   } catch (error) {
-    if (error instanceof LineError) throw new DockerfileError(error.message, location);
+    if (error instanceof LineError) {
+      throw new DockerfileError(error.message, { ...location, column: columnOf(node, error) });
+    }
     throw error;
   }
+}
+
+// Points at the text an error names when the instruction sits on one line.
+function columnOf(node: AstNode, error: LineError): number {
+  if (error.needle === undefined || node.startLine !== node.endLine) return node.column;
+  const at = node.original.indexOf(error.needle);
+  return at < 0 ? node.column : node.column + at;
 }

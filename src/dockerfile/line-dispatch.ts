@@ -2,6 +2,7 @@
 import { type AstNode, valueNode } from './ast.js';
 import {
   type Args,
+  LineError,
   parseHealthConfig,
   parseMaybeJSON,
   parseMaybeJSONToList,
@@ -39,10 +40,22 @@ const DISPATCH: Record<string, LineParser> = {
 export const KEYWORDS = Object.keys(DISPATCH);
 
 // ONBUILD RUN x -> (onbuild (run "x")): the trigger is a nested node.
+let nesting = 0;
+const MAX_NESTING = 64;
+
 function parseSubCommand(rest: string, escapeChar: string): Args {
   if (rest === '') return { next: [], json: false };
   const holder: AstNode = valueNode('');
-  holder.children = [nodeFromLine(rest, escapeChar)];
+  // `ONBUILD ONBUILD ...` recurses; a bound keeps a hostile line from overflowing the stack.
+  if (++nesting > MAX_NESTING) {
+    nesting = 0;
+    throw new LineError(`ONBUILD nested more than ${MAX_NESTING} times`);
+  }
+  try {
+    holder.children = [nodeFromLine(rest, escapeChar)];
+  } finally {
+    nesting = Math.max(0, nesting - 1);
+  }
   return { next: [holder], json: false };
 }
 

@@ -4,7 +4,15 @@ import { type AstNode, valueNode } from './ast.js';
 import { isSpace, splitWhitespace, trimLeftSpace } from './chars.js';
 
 /** A problem with an instruction's arguments; the parser adds the location. */
-export class LineError extends Error {}
+export class LineError extends Error {
+  /** Text of the line the error is about, to point the column at it. */
+  needle?: string;
+
+  constructor(message: string, needle?: string) {
+    super(message);
+    if (needle !== undefined) this.needle = needle;
+  }
+}
 
 const NOT_STRING_ARRAY = 'when using JSON array syntax, arrays must be comprised of strings only';
 

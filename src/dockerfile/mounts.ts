@@ -208,9 +208,5 @@ function finish(mount: Mount, readOnlyAuto: boolean): Mount {
       throw new LineError("both source and id can't be set");
     }
   }
-  const needsTarget = mount.type === 'bind' || mount.type === 'cache' || mount.type === 'tmpfs';
-  if (needsTarget && (mount.target === undefined || mount.target === '')) {
-    throw new LineError(`mount type ${mount.type} requires a target (target=/path)`);
-  }
   return mount;
 }

@@ -49,6 +49,8 @@ export function parseDockerfile(text: string, options: ParseOptions): ParsedDock
     }
   }
   const parsed: ParsedDockerfile = { directives, stages, globalArgs, warnings, ast };
-  parsed.warnings = [...warnings, ...runChecks(parsed)];
+  parsed.warnings = [...warnings, ...runChecks(parsed)].sort(byLine);
   return parsed;
 }
+
+const byLine = (a: Warning, b: Warning) => a.location.line - b.location.line;

@@ -197,6 +197,10 @@ function markerColumn(line: string, name: string): number {
 /** BuildKit's extractBuilderFlags: leading `--name[=value]` words before the arguments. */
 export function extractFlags(line: string): { rest: string; flags: string[] } {
   const flags: string[] = [];
+  // Most lines have no flags: skip the character walk.
+  const start = line.search(/\S/);
+  if (start < 0 || !line.startsWith('--', start))
+    return { rest: start < 0 ? '' : line.slice(start), flags };
   const chars = Array.from(line);
   let phase: 'spaces' | 'word' | 'quote' = 'spaces';
   let word = '';

@@ -28,6 +28,7 @@ export interface LexResult {
 
 export { ExpansionError };
 
+const MAX_DEPTH = 256;
 const SPECIAL = new Set(['@', '*', '#', '?', '-', '$', '!', '0']);
 const isSpace = (ch: string) => /^\s$/u.test(ch);
 const isDigit = (ch: string) => /^\p{Nd}$/u.test(ch);
@@ -91,6 +92,7 @@ export function lex(source: string, lookup: Lookup, options: LexOptions = {}): L
 class ShellLexer {
   private readonly chars: string[];
   private pos = 0;
+  private depth = 0;
   private readonly escapeChar: string;
   readonly matched = new Set<string>();
   readonly unmatched = new Set<string>();
@@ -221,6 +223,16 @@ class ShellLexer {
   }
 
   private dollar(): string {
+    // `${a:-${b:-...}}` recurses; bound the depth instead of overflowing the stack.
+    if (++this.depth > MAX_DEPTH) throw new ExpansionError('substitution nested too deeply');
+    try {
+      return this.dollarBody();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private dollarBody(): string {
     this.next();
     if (this.peek() !== '{') {
       const name = this.name();
@@ -259,7 +271,9 @@ class ShellLexer {
       throw new ExpansionError(`unsupported modifier (${modifier}) in substitution`);
     }
     const word = this.untilBrace(['}'], rawEscapes);
-    const value = this.getEnv(name);
+    // A name with a default or a check is not "undefined" for the UndefinedVar rule.
+    const value = rawEscapes ? this.getEnv(name) : this.lookup(name);
+    if (!rawEscapes && value !== undefined) this.matched.add(name);
     if (this.options.skipUnsetEnv && value === undefined) return `\${${name}${modifier}${word}}`;
     const unset = value === undefined || (nullIsUnset && value === '');
     switch (ch) {

@@ -34,7 +34,7 @@ export interface Heredoc {
   fileDescriptor: number;
 }
 
-/** A `key=value` pair of ENV or LABEL, both unexpanded. */
+/** A `key=value` pair of ENV or LABEL, both as written (quotes too): expand with expandWord. */
 export interface KeyValue {
   key: string;
   value: string;
@@ -59,7 +59,10 @@ interface Base<K extends string> {
 export interface FromInstruction extends Base<'FROM'> {
   image: string;
   platform?: string;
+  /** The `AS` name, lower-cased. */
   stageName?: string;
+  /** The `AS` name as written, for the casing check. */
+  stageNameAsWritten?: string;
 }
 
 export type MountType = 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';
@@ -71,6 +74,7 @@ export interface Mount {
   /** Stage name, stage index or image reference (bind and cache). */
   from?: string;
   source?: string;
+  /** Relative targets are under WORKDIR; none means WORKDIR itself. */
   target?: string;
   readOnly: boolean;
   /** Cache id, secret id or ssh id. */
@@ -118,6 +122,8 @@ export interface ShellInstruction extends Base<'SHELL'> {
 /** LABEL k=v ... */
 export interface LabelInstruction extends Base<'LABEL'> {
   labels: KeyValue[];
+  /** True for the legacy `LABEL key value` form. */
+  legacyFormat: boolean;
 }
 
 /** MAINTAINER name (deprecated). */
@@ -133,6 +139,8 @@ export interface ExposeInstruction extends Base<'EXPOSE'> {
 /** ENV k=v ... or ENV k v. */
 export interface EnvInstruction extends Base<'ENV'> {
   env: KeyValue[];
+  /** True for the legacy `ENV key value` form. */
+  legacyFormat: boolean;
 }
 
 interface CopyLike<K extends string> extends Base<K> {

@@ -11,6 +11,7 @@ import {
   resolveUser,
   runInSandbox,
   type SandboxBackend,
+  type SandboxError,
   type SandboxOptions,
 } from '../../src/build/sandbox/index.js';
 import type { SlipwayEvent } from '../../src/log/index.js';
@@ -157,6 +158,16 @@ for (const backend of ['runc', 'namespaces'] as const) {
       for (const created of ['cache', 'run', 'ro', 'scratch']) {
         assert.equal(existsSync(join(rootfs, created)), false, created);
       }
+    });
+
+    test('a sandbox that cannot be set up is an error, not an exit code', async () => {
+      const mounts = [{ type: 'tmpfs' as const, target: '/bad', size: -1 }];
+      await assert.rejects(run(backend, 'true', { mounts }), (error: SandboxError) => {
+        assert.equal(error.code, 'SANDBOX');
+        assert.match(error.message, /^sandbox setup failed: .*\/bad/);
+        return true;
+      });
+      assert.equal(existsSync(join(rootfs, 'bad')), false);
     });
 
     test('abort kills every process of the sandbox', async () => {

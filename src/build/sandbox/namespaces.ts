@@ -1,23 +1,16 @@
 // The back end for hosts without an OCI runtime: util-linux `unshare` makes
 // the mount, PID, IPC and UTS namespaces (and a network namespace for
-// network=none); a host shell mounts /proc, /dev, /sys and the bind mounts,
-// then `setpriv` sets groups and capabilities and `unshare --root --wd
+// network=none); a host shell mounts /proc, /dev, /sys and the bind mounts
+// from two generated fstab files, then `setpriv` sets groups and capabilities and `unshare --root --wd
 // --setuid` enters the rootfs, its working directory and the user.
 
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { devTemplate, earlyFstab, lateFstab } from './fstab.js';
 import type { PreparedRun } from './prepare.js';
 import { launch } from './process.js';
-import { DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS } from './runc-spec.js';
+import { DEFAULT_CAPABILITIES } from './runc-spec.js';
 import type { SandboxResult } from './types.js';
-
-const DEVICES: [string, number, number][] = [
-  ['null', 1, 3],
-  ['zero', 1, 5],
-  ['full', 1, 7],
-  ['random', 1, 8],
-  ['urandom', 1, 9],
-  ['tty', 5, 0],
-];
 
 /** Prefix of the stderr line that reports a failed setup step. */
 export const SETUP_FAILED = 'slipway-sandbox-setup-failed: ';
@@ -27,55 +20,29 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** Where the setup script finds what node prepared for it. */
+export interface SetupFiles {
+  earlyFstab: string;
+  lateFstab: string;
+  devTemplate: string;
+}
+
 /** The setup script run as PID 1 of the new namespaces, ending in the exec. */
-export function setupScript(run: PreparedRun, rootless: boolean): string {
+export function setupScript(run: PreparedRun, files: SetupFiles, rootless: boolean): string {
   const q = shellQuote;
-  const r = run.rootfs;
-  const dev = `${r}/dev`;
   const lines = [`hostname ${q(run.hostname)}`];
   if (run.network === 'none') lines.push('ip link set lo up');
-  lines.push(`mount -t proc -o nosuid,noexec,nodev proc ${q(`${r}/proc`)}`);
-  lines.push(`mount -t tmpfs -o nosuid,strictatime,mode=755,size=65536k tmpfs ${q(dev)}`);
-  for (const [name, major, minor] of DEVICES) {
-    // mknod is refused in a user namespace: bind the host's node instead.
-    if (rootless)
-      lines.push(`touch ${q(`${dev}/${name}`)}; mount --bind /dev/${name} ${q(`${dev}/${name}`)}`);
-    else lines.push(`mknod -m 666 ${q(`${dev}/${name}`)} c ${major} ${minor}`);
-  }
   lines.push(
-    `cd ${q(dev)} && mkdir pts shm mqueue && ln -s pts/ptmx ptmx && ln -s /proc/self/fd fd`,
-    'ln -s /proc/self/fd/0 stdin && ln -s /proc/self/fd/1 stdout && ln -s /proc/self/fd/2 stderr',
-    `mount -t devpts -o nosuid,noexec,newinstance,ptmxmode=0666,mode=0620${rootless ? '' : ',gid=5'} devpts pts`,
-    'mount -t tmpfs -o nosuid,noexec,nodev,mode=1777,size=65536k shm shm',
-    'mount -t mqueue -o nosuid,noexec,nodev mqueue mqueue || rmdir mqueue',
-    'cd /',
-    `mount -t sysfs -o nosuid,noexec,nodev,ro sysfs ${q(`${r}/sys`)} 2>/dev/null || mount --rbind -o ro /sys ${q(`${r}/sys`)}`,
-    `mount --bind -o ro ${q(run.resolvConfPath)} ${q(run.hostTargets.resolvConf)}`,
-    `mount --bind -o ro ${q(run.hostsPath)} ${q(run.hostTargets.hosts)}`,
+    `mount --all --fstab ${q(files.earlyFstab)}`,
+    `cp -a ${q(`${files.devTemplate}/.`)} ${q(`${run.rootfs}/dev/`)}`,
+    `mount --all --fstab ${q(files.lateFstab)}`,
   );
-  for (const [mount, hostTarget] of run.mounts) {
-    if (mount.type === 'tmpfs') {
-      const size = mount.size === undefined ? '' : `,size=${mount.size}`;
-      lines.push(`mount -t tmpfs -o nosuid,nodev,mode=1777${size} tmpfs ${q(hostTarget)}`);
-    } else {
-      const mode = mount.readonly ? 'ro' : 'rw';
-      lines.push(`mount --rbind -o ${mode} ${q(mount.source)} ${q(hostTarget)}`);
-    }
-  }
-  for (const path of MASKED_PATHS) {
-    const p = q(`${r}${path}`);
-    lines.push(
-      `if [ -d ${p} ]; then mount -t tmpfs -o ro tmpfs ${p}; ` +
-        `elif [ -e ${p} ]; then mount --bind /dev/null ${p}; fi`,
-    );
-  }
-  for (const path of READONLY_PATHS) {
-    const p = q(`${r}${path}`);
-    lines.push(`if [ -e ${p} ]; then mount --bind -o ro ${p} ${p}; fi`);
-  }
-  // A failed setup step names itself on stderr with a marker the caller picks up.
+  // A failed step names itself and its error on one stderr line with a marker
+  // the caller picks up; its own output is not the command's output.
   const guarded = lines.map(
-    (line) => `{ ${line}; } || { echo ${q(SETUP_FAILED)}${q(line)} >&2; exit 125; }`,
+    (line) =>
+      `err=$( { ${line}; } 2>&1 >/dev/null ) || { printf '%s%s: %s\\n' ${q(SETUP_FAILED)} ` +
+      `${q(line)} "$(printf '%s' "$err" | tr '\\n' ' ')" >&2; exit 125; }`,
   );
   return [...guarded, `exec ${execLine(run, rootless)}`].join('\n');
 }
@@ -100,9 +67,17 @@ export async function runWithNamespaces(run: PreparedRun): Promise<SandboxResult
   const flags = ['--mount', '--pid', '--ipc', '--uts', '--fork', '--kill-child'];
   if (rootless) flags.unshift('--user', '--map-root-user');
   if (run.network === 'none') flags.push('--net');
+  const files: SetupFiles = {
+    earlyFstab: join(run.runDir, 'fstab.early'),
+    lateFstab: join(run.runDir, 'fstab.late'),
+    devTemplate: await devTemplate(rootless),
+  };
+  await writeFile(files.earlyFstab, earlyFstab(run));
+  await writeFile(files.lateFstab, lateFstab(run, rootless));
+  const script = setupScript(run, files, rootless);
   return launch({
     command: 'unshare',
-    args: [...flags, '--propagation', 'private', '--', '/bin/sh', '-c', setupScript(run, rootless)],
+    args: [...flags, '--propagation', 'private', '--', '/bin/sh', '-c', script],
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
     onStdout: run.onStdout,
     onStderr: run.onStderr,

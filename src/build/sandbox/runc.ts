@@ -4,7 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { processAlive } from '../../util/process.js';
@@ -48,7 +48,9 @@ export async function runWithRunc(run: PreparedRun): Promise<SandboxResult> {
       },
     });
   } finally {
-    await runc(['delete', '--force', id]).catch(() => {});
+    // `runc run` deletes its container when it ends normally; check before paying for a call.
+    const left = await stat(join(RUNC_STATE_ROOT, id)).catch(() => undefined);
+    if (left) await runc(['delete', '--force', id]).catch(() => {});
   }
 }
 

@@ -19,15 +19,20 @@ export class SandboxError extends SlipwayError {
   }
 }
 
+const announced = new Set<SandboxBackend>();
+
 /** Run `options.args` inside `options.rootfs`; resolves when every process ended. */
 export async function runInSandbox(options: SandboxOptions): Promise<SandboxResult> {
   const emit = options.emit ?? silent;
   const backend = options.backend ?? (await chooseBackend());
   const rootless = process.getuid?.() !== 0;
   if (rootless) await checkRootless(backend, options.user?.uid ?? 0);
+  // Shown once per back end and process (plain progress hides debug events).
+  const level = announced.has(backend) ? 'debug' : 'info';
+  announced.add(backend);
   emit({
     kind: 'sandbox.backend',
-    level: 'debug',
+    level,
     backend,
     rootless,
     message: `sandbox: ${backend}${rootless ? ' (rootless, user namespace)' : ''}`,
@@ -37,8 +42,9 @@ export async function runInSandbox(options: SandboxOptions): Promise<SandboxResu
   const run = await prepareRun({
     ...options,
     onStderr: (line) => {
-      if (line.startsWith(SETUP_FAILED)) setupErrors.push(line.slice(SETUP_FAILED.length));
-      else options.onStderr?.(line);
+      const failure = setupFailure(line);
+      if (failure === undefined) options.onStderr?.(line);
+      else setupErrors.push(failure);
     },
   });
   try {
@@ -50,6 +56,13 @@ export async function runInSandbox(options: SandboxOptions): Promise<SandboxResu
   } finally {
     await run.cleanup();
   }
+}
+
+/** runc's own error log line, or our setup script's marker line: the sandbox failed. */
+function setupFailure(line: string): string | undefined {
+  if (line.startsWith(SETUP_FAILED)) return line.slice(SETUP_FAILED.length);
+  const runc = /^time="[^"]*" level=error msg="(.*)"$/.exec(line);
+  return runc ? runc[1]!.replaceAll('\\"', '"') : undefined;
 }
 
 /** The back end runInSandbox picks on this host when none is forced. */

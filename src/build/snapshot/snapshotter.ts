@@ -48,7 +48,7 @@ export async function openSnapshotter<C>(options: SnapshotterOptions<C>): Promis
   }
   emit({
     kind: 'snapshot.driver',
-    level: driver === 'overlay' ? 'debug' : 'info',
+    level: 'info',
     driver,
     reason,
     message: driver === 'overlay' ? 'snapshots: overlayfs' : `snapshots: full copies (${reason})`,
