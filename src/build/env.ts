@@ -41,6 +41,8 @@ export interface BuildEnv {
   builtinArgs: Record<string, string>;
   /** Directory for this build's temporary files (secrets, downloads). */
   tempDir: string;
+  /** Aborted when the build is cancelled or a stage failed. */
+  signal: AbortSignal;
   /** The cache mount directory root. */
   cacheMountsDir: string;
   /** A stage's result, building it (once) if it has not been built. */

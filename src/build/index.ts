@@ -4,7 +4,7 @@ import { makeIgnoreMatcher, parseIgnoreFile } from '../dockerfile/ignore.js';
 import { findIgnoreFile } from '../dockerfile/ignore-file.js';
 import { parseDockerfile, type Stage } from '../dockerfile/index.js';
 import { findStageRef, stagesNeededFor } from '../dockerfile/stages.js';
-import { InputError, UsageError } from '../errors/index.js';
+import { InputError, SlipwayError, UsageError } from '../errors/index.js';
 import { hostPlatform, parsePlatform } from '../image/index.js';
 import { openStore } from '../store/index.js';
 import { statePaths } from '../util/paths.js';
@@ -34,6 +34,16 @@ export type {
 
 /** Build an image from a Dockerfile and a context directory. */
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
+  // TODO(#4): rootless builds (a user namespace for overlay mounts and chown).
+  if (process.getuid?.() !== 0) {
+    throw new SlipwayError(
+      'ROOT_REQUIRED',
+      'slipway build needs root: it mounts overlay snapshots and sets file owners',
+      {
+        hint: 'run it as root (sudo, or a root container); rootless builds are not supported yet',
+      },
+    );
+  }
   const paths = statePaths(options.home);
   const progress = new Progress(options.emit);
   const contextDir = resolve(options.contextDir);
@@ -68,6 +78,8 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       emit: options.emit,
     });
     const builtinArgs = platformArgs(platform);
+    const stop = new AbortController();
+    options.signal?.addEventListener('abort', () => stop.abort(options.signal?.reason));
     const stageResults = new Map<number, Promise<StageResult>>();
     const env: BuildEnv = {
       options,
@@ -96,6 +108,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       builtinArgs,
       tempDir,
       cacheMountsDir: join(paths.cache, 'mounts'),
+      signal: stop.signal,
       stageResult: (stage: Stage) => {
         let result = stageResults.get(stage.index);
         if (!result) {
@@ -112,7 +125,14 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     const target = parsed.stages[needed[needed.length - 1] as number] as Stage;
     // Independent stages build at the same time; each waits for what it uses.
     const all = needed.map((i: number) => env.stageResult(parsed.stages[i] as Stage));
-    await Promise.all(all);
+    try {
+      await Promise.all(all);
+    } catch (error) {
+      // Stop the stages still running, and let them finish before cleaning up.
+      stop.abort();
+      await Promise.allSettled(all);
+      throw error;
+    }
     const result = await env.stageResult(target);
 
     const state = withLabels(result.state, options.labels);

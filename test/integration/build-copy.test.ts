@@ -8,7 +8,9 @@ import { after, before, test } from 'node:test';
 import {
   type BuildFixture,
   build,
+  layerEntries,
   makeContext,
+  readImage,
   run,
   startBuildFixture,
   unpackWithUmoci,
@@ -166,4 +168,26 @@ ADD --checksum=sha256:${sum} ${url} /downloads/
   } finally {
     server.close();
   }
+});
+
+test('--link writes its files on an empty root: the layer holds only them', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM BASE
+RUN mkdir -m 0700 /target
+COPY a.txt /target/plain.txt
+COPY --link --chown=7:8 a.txt /target/linked.txt
+`,
+    'a.txt': 'a',
+  });
+  const result = await build(fixture, context, { tags: ['copy-link'] });
+  const { manifest } = await readImage(fixture, result.digest);
+  const [plain, linked] = manifest.layers.slice(2);
+  assert.deepEqual(await layerEntries(fixture, plain!.digest), [
+    'drwx------ 0/0 target/',
+    '-rw-r--r-- 0/0 target/plain.txt',
+  ]);
+  assert.deepEqual(await layerEntries(fixture, linked!.digest), [
+    'drwxr-xr-x 7/8 target/',
+    '-rw-r--r-- 7/8 target/linked.txt',
+  ]);
 });

@@ -52,12 +52,14 @@ export async function runCopy(
     if (await cachedStep(run, key)) return step.cached();
 
     await run.env.images.ensureBlobs(run.state);
-    const workspace = await run.env.workspaces.open(run.state);
+    if (chown !== null) spec.owner = await ownerFor(run, chown);
+    // --link: the files land on an empty root, so the layer does not depend on what is below.
+    const below = instruction.link ? { ...run.state, layers: [] } : run.state;
+    const workspace = await run.env.workspaces.open(below);
     try {
-      if (chown !== null) spec.owner = await resolveChown(workspace.root, chown);
       const items = await planCopy(spec, workspace.root);
       await executeCopy(items, spec, workspace.root);
-      run.state = await commitWorkspace(run, workspace, key, createdBy);
+      run.state = await commitWorkspace(run, workspace, key, createdBy, !instruction.link);
       run.key = key;
     } finally {
       await workspace.release();
@@ -65,6 +67,17 @@ export async function runCopy(
   } finally {
     await root.release();
     await remote?.release();
+  }
+}
+
+/** --chown resolved against the stage's files (numeric ids need none). */
+async function ownerFor(run: StageRun, chown: string) {
+  if (/^\d+(:\d+)?$/.test(chown)) return resolveChown('/nonexistent', chown);
+  const view = await run.env.workspaces.view(run.state);
+  try {
+    return await resolveChown(view.root, chown);
+  } finally {
+    await view.release();
   }
 }
 

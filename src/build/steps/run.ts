@@ -59,7 +59,7 @@ export async function runRun(run: StageRun, instruction: RunInstruction, step: P
         user,
         network,
         mounts: sandboxMounts,
-        signal: run.env.options.signal,
+        signal: run.env.signal,
         emit: run.env.options.emit,
         onStdout: (line) => {
           keep(line);
