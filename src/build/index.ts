@@ -10,6 +10,7 @@ import { openStore } from '../store/index.js';
 import { statePaths } from '../util/paths.js';
 import { BaseImages } from './base.js';
 import { BuildCache } from './cache.js';
+import { FileHashCache } from './copy/index.js';
 import type { BuildEnv, StageResult } from './env.js';
 import { exportImage } from './exports.js';
 import type { BuildOptions, BuildResult } from './options.js';
@@ -78,6 +79,8 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       emit: options.emit,
     });
     const builtinArgs = platformArgs(platform);
+    const hashes = new FileHashCache(join(paths.cache, 'file-hashes.json'));
+    await hashes.load();
     const stop = new AbortController();
     options.signal?.addEventListener('abort', () => stop.abort(options.signal?.reason));
     const stageResults = new Map<number, Promise<StageResult>>();
@@ -109,6 +112,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       tempDir,
       cacheMountsDir: join(paths.cache, 'mounts'),
       signal: stop.signal,
+      hashes,
       stageResult: (stage: Stage) => {
         let result = stageResults.get(stage.index);
         if (!result) {
@@ -132,6 +136,8 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       stop.abort();
       await Promise.allSettled(all);
       throw error;
+    } finally {
+      await hashes.save();
     }
     const result = await env.stageResult(target);
 

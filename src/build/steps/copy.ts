@@ -44,7 +44,7 @@ export async function runCopy(
     const content =
       root.key !== undefined && !remote
         ? [root.key, spec.sources]
-        : await digestCopy(await planCopy(spec, run.env.tempDir), spec);
+        : await digestCopy(await planCopy(spec, run.env.tempDir), spec, run.env.hashes);
     const chown = instruction.chown === undefined ? null : word(instruction.chown);
     const flags = [chown, spec.chmod ?? null, spec.excludes, spec.parents, spec.unpackArchives];
     const key = stepKey(run.key, instruction.kind, content, dest, flags, instruction.link);
