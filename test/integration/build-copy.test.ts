@@ -72,14 +72,18 @@ COPY alias.txt /followed.txt
 test('--from keeps owners and modes of the source stage', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: `FROM BASE AS build
-RUN mkdir /out && echo x > /out/tool && chmod 0751 /out/tool && chown 42:43 /out/tool
+RUN mkdir -m 0700 /out && echo x > /out/tool && chmod 0751 /out/tool && chown -R 42:43 /out
 FROM BASE
 COPY --from=build /out /opt/
+COPY --from=build /out /new/deeper/
 `,
   });
   await build(fixture, context, { tags: ['copy-from'] });
   const rootfs = await unpackWithUmoci(fixture, 'copy-from');
   assert.equal(await meta(rootfs, 'opt/tool'), '751 42:43');
+  // The directory that receives the contents is made, not copied: 0755 and 0:0.
+  assert.equal(await meta(rootfs, 'new/deeper'), '755 0:0');
+  assert.equal(await meta(rootfs, 'new/deeper/tool'), '751 42:43');
 });
 
 test('--exclude and --parents choose and place what is copied', async () => {
