@@ -79,7 +79,7 @@ export class BaseImages {
           `build context ${name}: ${named.dir} holds no image`,
         );
       }
-      return this.load(layout, selector, `oci-layout://${named.dir}`);
+      return this.load(layout, selector, `oci-layout://${named.dir}`, false);
     }
     throw new SlipwayError('BAD_CONTEXT', `build context ${name} is a directory, not an image`, {
       hint: `use it with COPY --from=${name}, or give docker-image:// or oci-layout://`,
@@ -87,7 +87,7 @@ export class BaseImages {
   }
 
   /** Resolve an image from any source (an OCI layout named by --build-context). */
-  async load(source: ImageSource, selector: string, name: string): Promise<BaseImage> {
+  async load(source: ImageSource, selector: string, name: string, keep = true): Promise<BaseImage> {
     let raw = await source.fetchManifest(selector);
     let parsed = parseManifest(raw.bytes, raw.mediaType);
     if (parsed.kind === 'index') {
@@ -112,7 +112,8 @@ export class BaseImages {
       this.origins.set(descriptor.digest, source);
       return { descriptor, diffId: diffIds[i] as Digest };
     });
-    if (source !== this.store) this.pending.set(raw.digest, { source, manifest: raw, name });
+    if (keep && source !== this.store)
+      this.pending.set(raw.digest, { source, manifest: raw, name });
     const state: ImageState = { config, layers };
     return { state, key: stepKey(null, 'FROM', raw.digest), name, manifestDigest: raw.digest };
   }

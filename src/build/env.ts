@@ -3,6 +3,7 @@ import type { Platform } from '../image/index.js';
 import type { OciStore } from '../store/index.js';
 import type { BaseImages } from './base.js';
 import type { BuildCache } from './cache.js';
+import type { FileHashCache } from './copy/index.js';
 import type { BuildOptions } from './options.js';
 import type { Progress } from './progress.js';
 import type { ImageState } from './state.js';
@@ -41,6 +42,10 @@ export interface BuildEnv {
   builtinArgs: Record<string, string>;
   /** Directory for this build's temporary files (secrets, downloads). */
   tempDir: string;
+  /** Content digests of context files, kept between builds. */
+  hashes: FileHashCache;
+  /** Aborted when the build is cancelled or a stage failed. */
+  signal: AbortSignal;
   /** The cache mount directory root. */
   cacheMountsDir: string;
   /** A stage's result, building it (once) if it has not been built. */

@@ -32,7 +32,7 @@ export async function exportImage(output: BuildOutput, context: ExportContext): 
   const { store, image, tags, progress } = context;
   switch (output.type) {
     case 'store':
-      for (const tag of tags) await store.tag(tag, image.descriptor);
+      for (const tag of tags) await store.tag(storeTagName(tag), image.descriptor);
       return [];
     case 'registry':
       return pushAll(context);
@@ -84,7 +84,8 @@ async function exportLayout(context: ExportContext, dest: string): Promise<void>
   const asTar = dest.endsWith('.tar');
   const dir = asTar ? await mkdtemp(join(context.tempDir, 'layout-')) : dest;
   const layout = await openStore(dir);
-  const names = context.tags.length > 0 ? context.tags : ['latest'];
+  // As BuildKit's oci exporter: the layout names the image by its tag.
+  const names = context.tags.length > 0 ? context.tags.map(tagOf) : ['latest'];
   for (const name of names) {
     await copyImage(context.store, layout, context.image.manifestDigest, { tag: name });
   }
@@ -116,4 +117,15 @@ async function exportFiles(context: ExportContext, dest: string): Promise<void> 
   for (const layer of context.image.manifest.layers) {
     await applyLayer(await context.store.fetchBlob(layer), dest, { whiteouts: 'apply' });
   }
+}
+
+/** A plain name (`app`) stays as given; anything else is stored as a full reference. */
+export function storeTagName(tag: string): string {
+  if (/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(tag)) return tag;
+  const reference = parseReference(tag);
+  return `${reference.registry}/${reference.repository}:${reference.tag ?? 'latest'}`;
+}
+
+function tagOf(name: string): string {
+  return parseReference(name).tag ?? 'latest';
 }

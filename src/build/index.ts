@@ -4,12 +4,13 @@ import { makeIgnoreMatcher, parseIgnoreFile } from '../dockerfile/ignore.js';
 import { findIgnoreFile } from '../dockerfile/ignore-file.js';
 import { parseDockerfile, type Stage } from '../dockerfile/index.js';
 import { findStageRef, stagesNeededFor } from '../dockerfile/stages.js';
-import { InputError, UsageError } from '../errors/index.js';
+import { InputError, SlipwayError, UsageError } from '../errors/index.js';
 import { hostPlatform, parsePlatform } from '../image/index.js';
 import { openStore } from '../store/index.js';
 import { statePaths } from '../util/paths.js';
 import { BaseImages } from './base.js';
 import { BuildCache } from './cache.js';
+import { FileHashCache } from './copy/index.js';
 import type { BuildEnv, StageResult } from './env.js';
 import { exportImage } from './exports.js';
 import type { BuildOptions, BuildResult } from './options.js';
@@ -18,6 +19,7 @@ import { Progress } from './progress.js';
 import { RegistryAccess } from './registry-access.js';
 import { globalScope, platformArgs } from './scope.js';
 import { buildStage } from './stage.js';
+import { lastCreated } from './state.js';
 import { Workspaces } from './workspace.js';
 
 // The build executor's entry point: a Dockerfile and a context in, an image
@@ -33,6 +35,16 @@ export type {
 
 /** Build an image from a Dockerfile and a context directory. */
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
+  // TODO(#4): rootless builds (a user namespace for overlay mounts and chown).
+  if (process.getuid?.() !== 0) {
+    throw new SlipwayError(
+      'ROOT_REQUIRED',
+      'slipway build needs root: it mounts overlay snapshots and sets file owners',
+      {
+        hint: 'run it as root (sudo, or a root container); rootless builds are not supported yet',
+      },
+    );
+  }
   const paths = statePaths(options.home);
   const progress = new Progress(options.emit);
   const contextDir = resolve(options.contextDir);
@@ -67,6 +79,10 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       emit: options.emit,
     });
     const builtinArgs = platformArgs(platform);
+    const hashes = new FileHashCache(join(paths.cache, 'file-hashes.json'));
+    await hashes.load();
+    const stop = new AbortController();
+    options.signal?.addEventListener('abort', () => stop.abort(options.signal?.reason));
     const stageResults = new Map<number, Promise<StageResult>>();
     const env: BuildEnv = {
       options,
@@ -95,6 +111,8 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       builtinArgs,
       tempDir,
       cacheMountsDir: join(paths.cache, 'mounts'),
+      signal: stop.signal,
+      hashes,
       stageResult: (stage: Stage) => {
         let result = stageResults.get(stage.index);
         if (!result) {
@@ -111,13 +129,22 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     const target = parsed.stages[needed[needed.length - 1] as number] as Stage;
     // Independent stages build at the same time; each waits for what it uses.
     const all = needed.map((i: number) => env.stageResult(parsed.stages[i] as Stage));
-    await Promise.all(all);
+    try {
+      await Promise.all(all);
+    } catch (error) {
+      // Stop the stages still running, and let them finish before cleaning up.
+      stop.abort();
+      await Promise.allSettled(all);
+      throw error;
+    } finally {
+      await hashes.save();
+    }
     const result = await env.stageResult(target);
 
     const state = withLabels(result.state, options.labels);
     await env.images.ensureBlobs(state);
     const image = await progress.run('exporting to image', () =>
-      storeImage(store, state, env.created),
+      storeImage(store, state, imageTime(env, state)),
     );
     const outputs = options.outputs ?? [];
     const wantsPush = options.push || outputs.some((o) => o.type === 'registry');
@@ -145,4 +172,10 @@ function withLabels(state: StageResult['state'], labels: Record<string, string> 
   const config = structuredClone(state.config);
   config.config = { ...config.config, Labels: { ...config.config?.Labels, ...labels } };
   return { ...state, config };
+}
+
+/** The image's created time: SOURCE_DATE_EPOCH, else that of its newest history entry. */
+function imageTime(env: BuildEnv, state: StageResult['state']): string {
+  if (env.options.sourceDateEpoch !== undefined) return env.created;
+  return lastCreated(state) ?? env.created;
 }

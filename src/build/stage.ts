@@ -5,7 +5,7 @@ import type { BuildEnv, StageResult } from './env.js';
 import { applyMetadata } from './metadata.js';
 import type { ProgressStep } from './progress.js';
 import { StageScope } from './scope.js';
-import { commitStep, type ImageState, scratchState } from './state.js';
+import { commitStep, type ImageState, lastCreated, scratchState } from './state.js';
 import { configChange } from './steps/config.js';
 import { runCopy } from './steps/copy.js';
 import { runRun } from './steps/run.js';
@@ -123,7 +123,7 @@ async function dispatchStep(run: StageRun, instruction: Instruction, step: Progr
         'ARG',
         [...run.scope.args].map(([k, v]) => [k, v ?? null]),
       );
-      run.state = commitStep(run.state, `ARG ${words.join(' ')}`, run.env.created);
+      run.state = commitStep(run.state, `ARG ${words.join(' ')}`, metadataTime(run));
       return;
     }
     default: {
@@ -132,7 +132,16 @@ async function dispatchStep(run: StageRun, instruction: Instruction, step: Progr
       const config = { ...structuredClone(run.state.config), config: applied.config };
       if (applied.author !== undefined) config.author = applied.author;
       run.key = stepKey(run.key, 'CONFIG', JSON.parse(JSON.stringify(change)));
-      run.state = commitStep({ ...run.state, config }, applied.createdBy, run.env.created);
+      run.state = commitStep({ ...run.state, config }, applied.createdBy, metadataTime(run));
     }
   }
+}
+
+/**
+ * The time a metadata step records: SOURCE_DATE_EPOCH when set, else the time
+ * of the step before it, so a rebuild whose steps all hit makes the same image.
+ */
+function metadataTime(run: StageRun): string {
+  if (run.env.options.sourceDateEpoch !== undefined) return run.env.created;
+  return lastCreated(run.state) ?? run.env.created;
 }

@@ -16,13 +16,17 @@ export interface ImageState {
   layers: LayerRef[];
 }
 
+/** The PATH a container gets when its image sets none. */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /** The state FROM scratch starts from, for a platform. */
 export function scratchState(platform: { os: string; architecture: string; variant?: string }) {
   const config: ImageConfig = {
     architecture: platform.architecture,
     os: platform.os,
     ...(platform.variant ? { variant: platform.variant } : {}),
-    config: {},
+    // BuildKit's empty image: the default PATH and `/` as working directory.
+    config: { Env: [`PATH=${DEFAULT_PATH}`], WorkingDir: '/' },
     rootfs: { type: 'layers', diff_ids: [] },
     history: [],
   };
@@ -59,4 +63,10 @@ export function chainId(layers: readonly LayerRef[], n = layers.length): Digest 
     chain = chain === undefined ? layer.diffId : digestOf(`${chain} ${layer.diffId}`);
   }
   return chain;
+}
+
+/** The created time of the newest history entry (or of the image), if any. */
+export function lastCreated(state: ImageState): string | undefined {
+  const history = state.config.history ?? [];
+  return history[history.length - 1]?.created ?? state.config.created;
 }

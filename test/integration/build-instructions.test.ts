@@ -154,3 +154,21 @@ test('USER resolves names from the image; WORKDIR is created owned by that user'
   assert.equal((await stat(join(rootfs, 'home/work'))).uid, nobody);
   assert.notEqual(nobody, 0);
 });
+
+test('FROM scratch starts from BuildKit empty image config', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM scratch\nCOPY a.txt /\n',
+    'a.txt': 'a',
+  });
+  const result = await build(fixture, context, { sourceDateEpoch: EPOCH });
+  const { manifest, config } = await readImage(fixture, result.digest);
+  assert.deepEqual(config.config, {
+    Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+    WorkingDir: '/',
+  });
+  assert.equal(manifest.layers.length, 1);
+  assert.deepEqual(
+    config.history?.map((h) => h.created_by),
+    ['COPY a.txt / # buildkit'],
+  );
+});

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import { RecordDigest } from '../cache-key.js';
+import type { FileHashCache } from './hash-cache.js';
 import type { CopyItem, CopySpec } from './plan.js';
 import { walkCopy } from './walk.js';
 
@@ -9,7 +10,11 @@ import { walkCopy } from './walk.js';
 // with its destination, type, mode, owner (when kept), size and content.
 
 /** A digest over what `executeCopy` would write, computed without writing. */
-export async function digestCopy(items: CopyItem[], spec: CopySpec): Promise<string> {
+export async function digestCopy(
+  items: CopyItem[],
+  spec: CopySpec,
+  hashes?: FileHashCache,
+): Promise<string> {
   const records = new RecordDigest();
   const firstLinks = new Map<string, string>();
   for await (const entry of walkCopy(items, spec)) {
@@ -21,7 +26,7 @@ export async function digestCopy(items: CopyItem[], spec: CopySpec): Promise<str
       firstLinks.set(inode, entry.target);
     }
     const owner = spec.fromContext ? null : [stat.uid, stat.gid];
-    const content = await contentOf(entry.hostPath, stat);
+    const content = await contentOf(entry.hostPath, stat, hashes);
     records.add([
       entry.target,
       linkedTo === undefined ? typeOf(stat) : ['hardlink', linkedTo],
@@ -42,10 +47,14 @@ function typeOf(stat: Stats): string {
   return 'other';
 }
 
-async function contentOf(path: string, stat: Stats): Promise<string> {
+async function contentOf(path: string, stat: Stats, hashes?: FileHashCache): Promise<string> {
   if (stat.isSymbolicLink()) return readlink(path);
   if (!stat.isFile()) return '';
+  const known = hashes?.get(stat);
+  if (known !== undefined) return known;
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return `${stat.size}:${hash.digest('hex')}`;
+  const digest = `${stat.size}:${hash.digest('hex')}`;
+  hashes?.set(stat, digest);
+  return digest;
 }

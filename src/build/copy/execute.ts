@@ -50,8 +50,16 @@ export async function executeCopy(
       if (existing && !existing.isDirectory()) await rm(dest, { recursive: true });
       if (!existing?.isDirectory()) await mkdir(dest);
       writer.known.set(entry.target, dest);
-      // The destination directory keeps its metadata when it exists already.
-      if (existing?.isDirectory() && entry.depth === 0) continue;
+      if (entry.depth === 0) {
+        // The destination of a directory's contents keeps its metadata when it
+        // exists; made here, it is a created directory: --chown's owner (else
+        // 0:0) and --chmod's mode (else 0755), whatever the source's were.
+        if (existing?.isDirectory()) continue;
+        const created = spec.owner ?? { uid: 0, gid: 0 };
+        await chown(dest, created.uid, created.gid);
+        await chmod(dest, spec.chmod ?? CREATED_DIR_MODE);
+        continue;
+      }
       await chown(dest, owner.uid, owner.gid);
       await chmod(dest, mode);
       dirTimes.push([dest, entry.stat]);

@@ -14,6 +14,7 @@ export async function commitWorkspace(
   workspace: Workspace,
   key: string,
   createdBy: string,
+  keep = true,
 ): Promise<ImageState> {
   const changes = await workspace.changes();
   let layer: LayerRef | undefined;
@@ -29,7 +30,7 @@ export async function commitWorkspace(
     };
   }
   const next = commitStep(run.state, createdBy, run.env.created, layer);
-  if (layer) await workspace.keep(next);
+  if (layer && keep) await workspace.keep(next);
   await run.env.cache.put(key, next);
   return next;
 }

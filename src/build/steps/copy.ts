@@ -21,7 +21,8 @@ export async function runCopy(
 ): Promise<void> {
   const lookup = run.scope.lookupIn(run.state.config.config?.Env ?? []);
   const word = (text: string) => expandWord(text, lookup);
-  const sources = instruction.sources.map(word);
+  const heredocs = instruction.heredocs.map((h) => `<<${h.name}`);
+  const sources = [...instruction.sources.map(word), ...heredocs];
   const dest = destination(run, word(instruction.dest));
   const from = instruction.kind === 'COPY' ? instruction.from : undefined;
   const root = await sourceRoot(run, from === undefined ? undefined : word(from));
@@ -43,7 +44,7 @@ export async function runCopy(
     const content =
       root.key !== undefined && !remote
         ? [root.key, spec.sources]
-        : await digestCopy(await planCopy(spec, run.env.tempDir), spec);
+        : await digestCopy(await planCopy(spec, run.env.tempDir), spec, run.env.hashes);
     const chown = instruction.chown === undefined ? null : word(instruction.chown);
     const flags = [chown, spec.chmod ?? null, spec.excludes, spec.parents, spec.unpackArchives];
     const key = stepKey(run.key, instruction.kind, content, dest, flags, instruction.link);
@@ -51,12 +52,14 @@ export async function runCopy(
     if (await cachedStep(run, key)) return step.cached();
 
     await run.env.images.ensureBlobs(run.state);
-    const workspace = await run.env.workspaces.open(run.state);
+    if (chown !== null) spec.owner = await ownerFor(run, chown);
+    // --link: the files land on an empty root, so the layer does not depend on what is below.
+    const below = instruction.link ? { ...run.state, layers: [] } : run.state;
+    const workspace = await run.env.workspaces.open(below);
     try {
-      if (chown !== null) spec.owner = await resolveChown(workspace.root, chown);
       const items = await planCopy(spec, workspace.root);
       await executeCopy(items, spec, workspace.root);
-      run.state = await commitWorkspace(run, workspace, key, createdBy);
+      run.state = await commitWorkspace(run, workspace, key, createdBy, !instruction.link);
       run.key = key;
     } finally {
       await workspace.release();
@@ -64,6 +67,17 @@ export async function runCopy(
   } finally {
     await root.release();
     await remote?.release();
+  }
+}
+
+/** --chown resolved against the stage's files (numeric ids need none). */
+async function ownerFor(run: StageRun, chown: string) {
+  if (/^\d+(:\d+)?$/.test(chown)) return resolveChown('/nonexistent', chown);
+  const view = await run.env.workspaces.view(run.state);
+  try {
+    return await resolveChown(view.root, chown);
+  } finally {
+    await view.release();
   }
 }
 

@@ -170,5 +170,5 @@ async function treeDigest(run: StageRun, root: string, path: string): Promise<st
     unpackArchives: false,
     visible: root === run.env.contextDir ? run.env.visible : undefined,
   };
-  return digestCopy(await planCopy(spec, run.env.tempDir), spec);
+  return digestCopy(await planCopy(spec, run.env.tempDir), spec, run.env.hashes);
 }

@@ -5,6 +5,7 @@ import { getEnv } from '../metadata.js';
 import type { ProgressStep } from '../progress.js';
 import { resolveUser, runInSandbox, type SandboxMount } from '../sandbox/index.js';
 import type { StageRun } from '../stage.js';
+import { DEFAULT_PATH } from '../state.js';
 import { cachedStep, commitWorkspace } from './commit.js';
 import { prepareMounts } from './mounts.js';
 import { runArgv } from './run-args.js';
@@ -13,7 +14,6 @@ import { runArgv } from './run-args.js';
 // with the environment Docker gives it (ENV, ARG values, default PATH), the
 // SHELL, USER and WORKDIR in effect, and its --mount and --network flags.
 
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const OUTPUT_TAIL_LINES = 10;
 
 /** Run a RUN instruction (or find its result in the cache). */
@@ -59,7 +59,7 @@ export async function runRun(run: StageRun, instruction: RunInstruction, step: P
         user,
         network,
         mounts: sandboxMounts,
-        signal: run.env.options.signal,
+        signal: run.env.signal,
         emit: run.env.options.emit,
         onStdout: (line) => {
           keep(line);

@@ -23,6 +23,8 @@ export function ttyBuildView(masker: Masker, stream: NodeJS.WriteStream) {
   const notes: string[] = [];
   let drawn = 0;
   let timer: NodeJS.Timeout | undefined;
+  // Running steps show their time growing even when they print nothing.
+  const ticker = setInterval(() => schedule(), 500).unref();
 
   const draw = (final = false) => {
     const width = stream.columns || 100;
@@ -88,6 +90,7 @@ export function ttyBuildView(masker: Masker, stream: NodeJS.WriteStream) {
     schedule();
   };
   const finish = () => {
+    clearInterval(ticker);
     if (timer) clearTimeout(timer);
     timer = undefined;
     draw(true);

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
 import {
@@ -24,6 +24,12 @@ import type { ProgressMode } from '../render.js';
 // `slipway build`: docker build's flags and meanings, no daemon.
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** A secret file's text, so the masker hides it in RUN output; unreadable files fail later. */
+async function readSecretFile(path: string): Promise<string> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.length > 64 * 1024 ? '' : text;
+}
 
 interface BuildFlags {
   file?: string;
@@ -93,7 +99,8 @@ export const build: CommandModule = (program, context) => {
       const env = context.env;
       const secrets = flags.secret.map((s) => parseSecret(s, env));
       for (const secret of secrets) {
-        if ('value' in secret) context.masker.add(secret.value);
+        const value = 'value' in secret ? secret.value : await readSecretFile(secret.file);
+        for (const line of value.split('\n')) context.masker.add(line.trim());
       }
       const mode =
         flags.progress === 'auto' ? (context.stderr.isTTY ? 'tty' : 'plain') : flags.progress;

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseBuildArgs, parseBuildContext, parseOutput, parseSecret } from './flags.js';
+
+test('--output forms', () => {
+  assert.deepEqual(parseOutput('type=registry'), { type: 'registry' });
+  assert.deepEqual(parseOutput('type=image,push=true'), { type: 'registry' });
+  assert.deepEqual(parseOutput('type=oci,dest=out.tar'), { type: 'oci', dest: 'out.tar' });
+  assert.deepEqual(parseOutput('./dir'), { type: 'local', dest: './dir' });
+  assert.throws(() => parseOutput('type=docker'), /needs dest=PATH/);
+  assert.throws(() => parseOutput('type=nope,dest=x'), /unknown --output type "nope"/);
+});
+
+test('--secret from a file, an environment variable, or the variable named like the id', () => {
+  const env = { TOKEN: 'abc', NPM: 'n' };
+  assert.deepEqual(parseSecret('id=a,src=/f', env), { id: 'a', file: '/f' });
+  assert.deepEqual(parseSecret('id=a,env=TOKEN', env), { id: 'a', value: 'abc' });
+  assert.deepEqual(parseSecret('id=NPM', env), { id: 'NPM', value: 'n' });
+  assert.throws(() => parseSecret('id=MISSING', env), /environment variable MISSING is not set/);
+});
+
+test('--build-context kinds and --build-arg from the environment', () => {
+  assert.deepEqual(parseBuildContext('base=docker-image://alpine:3'), [
+    'base',
+    { kind: 'image', reference: 'alpine:3' },
+  ]);
+  assert.deepEqual(parseBuildContext('l=oci-layout:///x/y:v1'), [
+    'l',
+    { kind: 'oci-layout', dir: '/x/y', selector: 'v1' },
+  ]);
+  assert.deepEqual(parseBuildContext('d=../assets'), ['d', { kind: 'dir', path: '../assets' }]);
+  assert.deepEqual(parseBuildArgs(['A=1', 'HOME_SET', 'UNSET'], { HOME_SET: 'h' }), {
+    A: '1',
+    HOME_SET: 'h',
+  });
+});

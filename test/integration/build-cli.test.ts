@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { pushBaseImage } from '../harness/base-image.js';
+import { type BuildFixture, makeContext, run, startBuildFixture } from '../harness/build.js';
+import { type RegistryHandle, startRegistry } from '../harness/registry.js';
+
+// `slipway build` as a user runs it: push to a registry with basic auth
+// (credentials from the environment), read back with skopeo; the metadata
+// and iid files; plain progress; a failing RUN and a missing COPY source.
+
+const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
+
+let fixture: BuildFixture;
+let secured: RegistryHandle;
+before(async () => {
+  fixture = await startBuildFixture();
+  secured = await startRegistry('basic');
+  await pushBaseImage(secured.host, 'base/busybox:latest', secured);
+});
+after(async () => {
+  await secured.stop();
+  await fixture.stop();
+});
+
+function slipway(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, SLIPWAY_HOME: fixture.home, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
+  });
+}
+
+test('--push sends every tag to an authenticated registry; skopeo reads it back', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM ${secured.host}/base/busybox:latest\nCOPY app.txt /app.txt\nCMD ["cat", "/app.txt"]\n`,
+    'app.txt': 'pushed\n',
+  });
+  const ref = `${secured.host}/team/app`;
+  const metadataFile = join(fixture.dir, 'metadata.json');
+  const iidFile = join(fixture.dir, 'iid');
+  const auth = `SLIPWAY_AUTH_${secured.host.replace(/[^0-9A-Za-z]/g, '_')}`;
+  const result = await slipway(
+    [
+      'build',
+      '--progress=plain',
+      '--push',
+      '-t',
+      `${ref}:1.0`,
+      '-t',
+      `${ref}:latest`,
+      '--insecure-registry',
+      secured.host,
+      '--metadata-file',
+      metadataFile,
+      '--iidfile',
+      iidFile,
+      context,
+    ],
+    { [auth]: `${secured.username}:${secured.password}` },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stderr, /#\d+ \[2\/2\] COPY app\.txt \/app\.txt\n#\d+ DONE/);
+  const metadata = JSON.parse(await readFile(metadataFile, 'utf8'));
+  assert.equal(metadata['image.name'], `${ref}:1.0,${ref}:latest`);
+  assert.equal(await readFile(iidFile, 'utf8'), metadata['containerimage.config.digest']);
+  for (const tag of ['1.0', 'latest']) {
+    const { stdout } = await run('skopeo', [
+      'inspect',
+      '--tls-verify=false',
+      '--creds',
+      `${secured.username}:${secured.password}`,
+      `docker://${ref}:${tag}`,
+    ]);
+    const inspected = JSON.parse(stdout);
+    assert.equal(inspected.Digest, metadata['containerimage.digest']);
+    assert.equal(inspected.Layers.length, 2);
+  }
+});
+
+test('a failing RUN names the stage, the Dockerfile line, the exit code and its last output', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE AS app\nRUN echo preparing\nRUN echo first; echo second; exit 7\n',
+  });
+  const result = await slipway(['build', '--progress=plain', context]);
+  assert.equal(result.status, 1);
+  assert.match(
+    result.stderr,
+    /Dockerfile:3:1: stage app: process "\/bin\/sh -c echo first; echo second; exit 7" did not complete successfully: exit code: 7\nfirst\nsecond\n/,
+  );
+});
+
+test('a missing COPY source names the path and suggests checking .dockerignore', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nCOPY config/settings.json /etc/\n',
+    '.dockerignore': 'config\n',
+    'config/settings.json': '{}',
+  });
+  const result = await slipway(['build', '--progress=plain', context]);
+  assert.equal(result.status, 2);
+  assert.match(
+    result.stderr,
+    /Dockerfile:2:1: config\/settings.json: not found in the build context\n {2}hint: check that config\/settings.json exists in the context and is not excluded by .dockerignore/,
+  );
+});
