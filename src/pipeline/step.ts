@@ -14,6 +14,8 @@ export interface StepSpec {
   fields: Record<string, unknown>;
   /** Where the step sits in its file, for errors that point at a key. */
   locate(key: string): { file: string; line: number; column: number } | undefined;
+  /** The step's `caches` paths (`~/.m2`, `node_modules`), expanded. */
+  caches?: readonly string[];
 }
 
 /** Registry/SSH/kubeconfig secrets by credential id (`type: cert`). */
@@ -57,6 +59,16 @@ export interface StepContext {
   stateDir: string;
   /** Paths of configuration files given on the command line. */
   config: Readonly<Record<string, string | undefined>>;
+  /** The file a step's commands append `KEY=VALUE` lines to (env GITEE_PARAMS). */
+  paramsFile?: string;
+  /** Where this run keeps its artifacts (`<NAME>.tar.gz`). */
+  artifactsDir?: string;
+  /** Where this pipeline keeps `caches` between runs, one folder per path. */
+  cachesDir?: string;
+  /** `--host-tools`: run build commands with this machine's tools, not in a container. */
+  hostTools?: boolean;
+  /** The environment host commands start from (PATH, HOME, proxies), given by the CLI. */
+  hostEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 /** One step kind: validates its fields before the run, then runs. */
@@ -65,6 +77,13 @@ export interface StepKind {
   kinds: readonly string[];
   /** Keys this kind accepts beyond the common ones (name, dependsOn, ...). */
   keys: readonly string[];
+  /**
+   * Keys whose strings are shell text: the runner does not expand `$X` in
+   * them (a shell would), and passes every parameter as an environment variable.
+   */
+  rawKeys?: readonly string[];
+  /** Keys whose values are secrets (`password`): masked from the plan on. */
+  secretKeys?: readonly string[];
   /** Throw an InputError naming the key (via spec.locate) for bad values. */
   validate?(spec: StepSpec): void;
   run(spec: StepSpec, context: StepContext): Promise<void>;

@@ -1,0 +1,161 @@
+import { SlipwayError } from '../errors/index.js';
+import {
+  type Descriptor,
+  type Digest,
+  formatPlatform,
+  formatReference,
+  type ImageConfig,
+  type ImageSource,
+  type Platform,
+  parseManifest,
+  parseReference,
+  platformMatches,
+  type RawManifest,
+  type Reference,
+} from '../image/index.js';
+import { type OciStore, openStore } from '../store/index.js';
+import { stepKey } from './cache-key.js';
+import type { NamedContext } from './options.js';
+import type { ImageState } from './state.js';
+
+// Base images for FROM (and COPY --from / bind mounts of an image): resolved
+// to a manifest digest and a config, which is all the cache keys need. Layer
+// blobs are fetched into the local store only when a step must run on them
+// or the output needs them.
+
+/** Opens a registry repository as an image source. */
+export type RegistryOpener = (reference: Reference) => Promise<ImageSource>;
+
+/** A resolved base image. */
+export interface BaseImage {
+  state: ImageState;
+  key: string;
+  /** The full reference, for progress lines (`docker.io/library/busybox:latest`). */
+  name: string;
+  manifestDigest: Digest;
+}
+
+/** Resolves base images and fetches their blobs on demand. */
+export class BaseImages {
+  /** Where each blob not yet in the store can be fetched from. */
+  private readonly origins = new Map<string, ImageSource>();
+  private readonly pending = new Map<
+    string,
+    { source: ImageSource; manifest: RawManifest; name: string }
+  >();
+
+  constructor(
+    private readonly store: OciStore,
+    private readonly openRegistry: RegistryOpener,
+    private readonly platform: Platform,
+    private readonly pull: boolean,
+  ) {}
+
+  /** Resolve an image reference: the local store first (unless pull), else its registry. */
+  async resolve(text: string): Promise<BaseImage> {
+    const reference = parseReference(text);
+    const name = formatReference(reference);
+    if (!this.pull) {
+      // `-t app` stores the plain name `app`; FROM app finds it as docker does.
+      for (const candidate of text.includes('/') ? [name] : [text, name]) {
+        const stored = await this.store.resolve(candidate).catch(() => undefined);
+        if (stored) return this.load(this.store, stored.digest, name);
+      }
+    }
+    const source = await this.openRegistry(reference);
+    return this.load(source, reference.digest ?? reference.tag ?? 'latest', name);
+  }
+
+  /** FROM a name: a named context (image or OCI layout) when one is given, else a reference. */
+  async resolveNamed(name: string, named: NamedContext | undefined): Promise<BaseImage> {
+    if (named === undefined) return this.resolve(name);
+    if (named.kind === 'image') return this.resolve(named.reference);
+    if (named.kind === 'oci-layout') {
+      const layout = await openStore(named.dir);
+      const selector = named.selector ?? (await layout.listTags())[0]?.descriptor.digest;
+      if (!selector) {
+        throw new SlipwayError(
+          'EMPTY_LAYOUT',
+          `build context ${name}: ${named.dir} holds no image`,
+        );
+      }
+      return this.load(layout, selector, `oci-layout://${named.dir}`);
+    }
+    throw new SlipwayError('BAD_CONTEXT', `build context ${name} is a directory, not an image`, {
+      hint: `use it with COPY --from=${name}, or give docker-image:// or oci-layout://`,
+    });
+  }
+
+  /** Resolve an image from any source (an OCI layout named by --build-context). */
+  async load(source: ImageSource, selector: string, name: string): Promise<BaseImage> {
+    let raw = await source.fetchManifest(selector);
+    let parsed = parseManifest(raw.bytes, raw.mediaType);
+    if (parsed.kind === 'index') {
+      const match = parsed.manifest.manifests.find(
+        (d) => d.platform !== undefined && platformMatches(this.platform, d.platform),
+      );
+      if (!match) {
+        throw new SlipwayError(
+          'NO_MATCHING_PLATFORM',
+          `${name} has no image for ${formatPlatform(this.platform)}`,
+          { hint: 'pick another base image or pass --platform with one it provides' },
+        );
+      }
+      raw = await source.fetchManifest(match.digest);
+      parsed = parseManifest(raw.bytes, raw.mediaType);
+    }
+    if (parsed.kind !== 'image') throw new SlipwayError('BAD_MANIFEST', `${name}: nested index`);
+    const manifest = parsed.manifest;
+    const config = JSON.parse((await readAll(source, manifest.config)).toString()) as ImageConfig;
+    const diffIds = config.rootfs?.diff_ids ?? [];
+    const layers = manifest.layers.map((descriptor, i) => {
+      this.origins.set(descriptor.digest, source);
+      return { descriptor, diffId: diffIds[i] as Digest };
+    });
+    if (source !== this.store) this.pending.set(raw.digest, { source, manifest: raw, name });
+    const state: ImageState = { config, layers };
+    return { state, key: stepKey(null, 'FROM', raw.digest), name, manifestDigest: raw.digest };
+  }
+
+  /** Make sure every layer blob of `state` is in the local store. */
+  async ensureBlobs(state: ImageState): Promise<void> {
+    for (const layer of state.layers) {
+      if (await this.store.hasBlob(layer.descriptor)) continue;
+      const source = this.origins.get(layer.descriptor.digest);
+      if (!source) {
+        throw new SlipwayError(
+          'BLOB_UNKNOWN',
+          `layer ${layer.descriptor.digest} is neither stored nor in a base image of this build`,
+          { hint: 'run the build again with --no-cache' },
+        );
+      }
+      await this.store.writeBlob(await source.fetchBlob(layer.descriptor), layer.descriptor);
+    }
+    await this.keepPulled();
+  }
+
+  /** Store and name the base images whose blobs are now all here, for the next build. */
+  private async keepPulled(): Promise<void> {
+    for (const [digest, { source, manifest, name }] of this.pending) {
+      const parsed = parseManifest(manifest.bytes, manifest.mediaType);
+      if (parsed.kind !== 'image') continue;
+      const blobs: Descriptor[] = [parsed.manifest.config, ...parsed.manifest.layers];
+      let complete = true;
+      for (const blob of blobs) {
+        if (await this.store.hasBlob(blob)) continue;
+        if (blob === parsed.manifest.config) {
+          await this.store.writeBlob(await source.fetchBlob(blob), blob);
+        } else complete = false;
+      }
+      if (!complete) continue;
+      this.pending.delete(digest);
+      await this.store.pushManifest(manifest, name);
+    }
+  }
+}
+
+async function readAll(source: ImageSource, descriptor: Descriptor): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await source.fetchBlob(descriptor)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OciStore } from '../store/index.js';
+import { writeFileAtomic } from '../util/fs.js';
+import type { ImageState } from './state.js';
+
+// The build cache: the image state after each step, by step key, in
+// `<cache>/steps/<key hex>.json`. The layer blobs live in the local store;
+// an entry whose new layer is gone from the store counts as a miss.
+
+const ENTRY_VERSION = 1;
+
+interface CacheEntry {
+  version: number;
+  key: string;
+  state: ImageState;
+}
+
+/** Step results by cache key. */
+export class BuildCache {
+  constructor(
+    private readonly dir: string,
+    private readonly store: OciStore,
+  ) {}
+
+  /** The state a step produced before, if its layers are all still stored. */
+  async get(key: string, parentLayers: number): Promise<ImageState | undefined> {
+    let entry: CacheEntry;
+    try {
+      entry = JSON.parse(await readFile(this.path(key), 'utf8')) as CacheEntry;
+    } catch {
+      return undefined;
+    }
+    if (entry.version !== ENTRY_VERSION || entry.key !== key) return undefined;
+    // Layers below the parent's count may come from a base image not pulled yet.
+    for (const layer of entry.state.layers.slice(parentLayers)) {
+      if (!(await this.store.hasBlob(layer.descriptor))) return undefined;
+    }
+    return entry.state;
+  }
+
+  async put(key: string, state: ImageState): Promise<void> {
+    const entry: CacheEntry = { version: ENTRY_VERSION, key, state };
+    await writeFileAtomic(this.path(key), JSON.stringify(entry));
+  }
+
+  private path(key: string): string {
+    return join(this.dir, 'steps', `${key.replace(/^sha256:/, '')}.json`);
+  }
+}

@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { digestEncoded, parseReference } from '../image/index.js';
+import { applyLayer } from '../layer/index.js';
+import { copyImage } from '../registry/index.js';
+import { type OciStore, openStore } from '../store/index.js';
+import type { BuildOutput } from './options.js';
+import type { StoredImage } from './output.js';
+import type { Progress } from './progress.js';
+import type { RegistryAccess } from './registry-access.js';
+
+// Outputs of a build, each copied from the image in the local store: tags in
+// the store, a push to registries, an OCI layout, a docker-archive tar (for
+// `docker load`), a plain directory or a tar of the filesystem.
+
+const exec = promisify(execFile);
+
+/** Everything an output needs. */
+export interface ExportContext {
+  store: OciStore;
+  image: StoredImage;
+  tags: string[];
+  registries: RegistryAccess;
+  progress: Progress;
+  tempDir: string;
+}
+
+/** Send the image to one output; resolves to the references pushed, if any. */
+export async function exportImage(output: BuildOutput, context: ExportContext): Promise<string[]> {
+  const { store, image, tags, progress } = context;
+  switch (output.type) {
+    case 'store':
+      for (const tag of tags) await store.tag(tag, image.descriptor);
+      return [];
+    case 'registry':
+      return pushAll(context);
+    case 'oci':
+      await progress.run(`exporting to oci layout ${output.dest}`, () =>
+        exportLayout(context, output.dest),
+      );
+      return [];
+    case 'docker':
+      await progress.run(`exporting to docker archive ${output.dest}`, () =>
+        exportDockerArchive(context, output.dest),
+      );
+      return [];
+    case 'local':
+      await progress.run(`exporting files to ${output.dest}`, () =>
+        exportFiles(context, output.dest),
+      );
+      return [];
+    case 'tar':
+      await progress.run(`exporting files to ${output.dest}`, async () => {
+        const dir = await mkdtemp(join(context.tempDir, 'files-'));
+        await exportFiles(context, dir);
+        await exec('tar', ['-cf', output.dest, '--numeric-owner', '-C', dir, '.']);
+      });
+      return [];
+  }
+}
+
+async function pushAll(context: ExportContext): Promise<string[]> {
+  const pushed: string[] = [];
+  for (const tag of context.tags) {
+    const reference = parseReference(tag);
+    const name = `${reference.registry}/${reference.repository}:${reference.tag ?? 'latest'}`;
+    await context.progress.run(`pushing ${name}`, async (step) => {
+      const target = context.registries.push(reference);
+      const result = await copyImage(context.store, target, context.image.manifestDigest, {
+        tag: reference.tag ?? 'latest',
+      });
+      step.output(
+        `${result.blobs.copied} blobs pushed, ${result.blobs.skipped + result.blobs.mounted} present`,
+      );
+    });
+    pushed.push(name);
+  }
+  return pushed;
+}
+
+async function exportLayout(context: ExportContext, dest: string): Promise<void> {
+  const asTar = dest.endsWith('.tar');
+  const dir = asTar ? await mkdtemp(join(context.tempDir, 'layout-')) : dest;
+  const layout = await openStore(dir);
+  const names = context.tags.length > 0 ? context.tags : ['latest'];
+  for (const name of names) {
+    await copyImage(context.store, layout, context.image.manifestDigest, { tag: name });
+  }
+  if (asTar) await exec('tar', ['-cf', dest, '-C', dir, '.']);
+}
+
+async function exportDockerArchive(context: ExportContext, dest: string): Promise<void> {
+  const dir = await mkdtemp(join(context.tempDir, 'docker-'));
+  const layout = await openStore(dir);
+  await copyImage(context.store, layout, context.image.manifestDigest, {});
+  const path = (digest: string) => `blobs/sha256/${digestEncoded(digest as never)}`;
+  const manifest = [
+    {
+      Config: path(context.image.configDigest),
+      RepoTags: context.tags.map((t) => {
+        const ref = parseReference(t);
+        return `${ref.registry}/${ref.repository}:${ref.tag ?? 'latest'}`;
+      }),
+      Layers: context.image.manifest.layers.map((l) => path(l.digest)),
+    },
+  ];
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  await exec('tar', ['-cf', dest, '-C', dir, '.']);
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function exportFiles(context: ExportContext, dest: string): Promise<void> {
+  await mkdir(dest, { recursive: true });
+  for (const layer of context.image.manifest.layers) {
+    await applyLayer(await context.store.fetchBlob(layer), dest, { whiteouts: 'apply' });
+  }
+}

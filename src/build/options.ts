@@ -1,0 +1,64 @@
+import type { CredentialSource } from '../auth/index.js';
+import type { Descriptor, Digest } from '../image/index.js';
+import type { Emit } from '../log/index.js';
+
+// What `buildImage` takes and gives. `slipway build` fills these from flags;
+// the `build@docker` pipeline step fills them from its form.
+
+/** Where the image goes besides (or instead of) the local store. */
+export type BuildOutput =
+  | { type: 'registry' }
+  | { type: 'oci'; dest: string }
+  | { type: 'docker'; dest: string }
+  | { type: 'tar'; dest: string }
+  | { type: 'local'; dest: string }
+  | { type: 'store' };
+
+/** A secret for `RUN --mount=type=secret`: a file, or an environment value. */
+export type BuildSecret = { id: string; file: string } | { id: string; value: string };
+
+/** A named context for FROM, COPY --from and RUN --mount from=NAME. */
+export type NamedContext =
+  | { kind: 'dir'; path: string }
+  | { kind: 'image'; reference: string }
+  | { kind: 'oci-layout'; dir: string; selector?: string };
+
+/** Everything a build needs. Paths are absolute or relative to the process cwd. */
+export interface BuildOptions {
+  contextDir: string;
+  /** The Dockerfile's path. */
+  dockerfile: string;
+  tags: string[];
+  buildArgs: Record<string, string>;
+  target?: string;
+  noCache: boolean;
+  /** Push every tag to its registry (same as outputs with type=registry). */
+  push: boolean;
+  /** `os/arch[/variant]`; one platform per build. Default: this machine's. */
+  platforms?: string[];
+  credentials?: CredentialSource;
+  /** Registry hosts reached over plain HTTP or with unverified TLS. */
+  insecureRegistries?: string[];
+  emit: Emit;
+  signal?: AbortSignal;
+  /** SLIPWAY_HOME: where the store, snapshots and cache live. */
+  home?: string;
+  labels?: Record<string, string>;
+  secrets?: BuildSecret[];
+  buildContexts?: Record<string, NamedContext>;
+  outputs?: BuildOutput[];
+  /** Always resolve base images from their registry, even if stored locally. */
+  pull?: boolean;
+  /** Seconds since the epoch: clamps file times and the created times. */
+  sourceDateEpoch?: number;
+}
+
+/** What a build made. */
+export interface BuildResult {
+  /** The manifest digest. */
+  digest: Digest;
+  configDigest: Digest;
+  /** Full references pushed (or tagged in the store when nothing was pushed). */
+  references: string[];
+  descriptor: Descriptor;
+}

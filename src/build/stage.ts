@@ -1,0 +1,138 @@
+import { expandWord, type Instruction, parseDockerfile, type Stage } from '../dockerfile/index.js';
+import { InputError } from '../errors/index.js';
+import { stepKey } from './cache-key.js';
+import type { BuildEnv, StageResult } from './env.js';
+import { applyMetadata } from './metadata.js';
+import type { ProgressStep } from './progress.js';
+import { StageScope } from './scope.js';
+import { commitStep, type ImageState, scratchState } from './state.js';
+import { configChange } from './steps/config.js';
+import { runCopy } from './steps/copy.js';
+import { runRun } from './steps/run.js';
+import { runWorkdir } from './steps/workdir.js';
+
+// One stage: its base, then each instruction in order. Every step either
+// finds its result in the cache by key or runs and stores it.
+
+/** The mutable position of a stage while it builds. */
+export interface StageRun {
+  env: BuildEnv;
+  stage: Stage;
+  state: ImageState;
+  key: string;
+  scope: StageScope;
+  flags: { cmdSet: boolean };
+  /** `[name k/n]`, the progress prefix of this stage's steps. */
+  label(position: number): string;
+}
+
+/** Build a stage from its FROM to its last instruction. */
+export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResult> {
+  const shown = stage.instructions.filter(isVertex);
+  const total = shown.length + 1;
+  const single = env.parsed.stages.length === 1;
+  const name = stage.name ?? `stage-${stage.index}`;
+  const label = (position: number) =>
+    single ? `[${position}/${total}]` : `[${name} ${position}/${total}]`;
+  const base = await resolveBase(env, stage, label(1));
+  const scope = new StageScope(env.globalArgs, env.options.buildArgs, env.builtinArgs);
+  const run: StageRun = { env, stage, ...base, scope, flags: { cmdSet: false }, label };
+
+  const triggers = base.state.config.config?.OnBuild ?? [];
+  if (triggers.length > 0) {
+    const config = structuredClone(run.state.config);
+    if (config.config) config.config.OnBuild = null;
+    run.state = { ...run.state, config };
+    run.key = stepKey(run.key, 'ONBUILD-CLEAR');
+    for (const trigger of onbuildInstructions(env, stage, triggers)) {
+      const title = isVertex(trigger) ? `${label(1)} ONBUILD ${trigger.original}` : undefined;
+      await dispatch(run, trigger, title);
+    }
+  }
+  for (const instruction of stage.instructions) {
+    const position = shown.indexOf(instruction);
+    const title = position < 0 ? undefined : `${label(position + 2)} ${instruction.original}`;
+    await dispatch(run, instruction, title);
+  }
+  return { state: run.state, key: run.key, stage };
+}
+
+async function resolveBase(env: BuildEnv, stage: Stage, label: string) {
+  const lookup = (key: string) => env.globalArgs.get(key);
+  const image = expandWord(stage.from.image, lookup);
+  const step = env.progress.step(`${label} FROM ${image}`);
+  const earlier = env.findStage(image, stage.index);
+  if (earlier) {
+    const result = await env.stageResult(earlier);
+    step.done();
+    return { state: result.state, key: result.key };
+  }
+  if (image === 'scratch') {
+    step.done();
+    const state = scratchState(env.platform);
+    return { state, key: stepKey(null, 'FROM', 'scratch', state.config.architecture) };
+  }
+  const named = env.options.buildContexts?.[image];
+  const base = await env.images.resolveNamed(image, named);
+  step.done();
+  return { state: base.state, key: base.key };
+}
+
+function onbuildInstructions(env: BuildEnv, stage: Stage, triggers: string[]): Instruction[] {
+  const text = `FROM scratch\n${triggers.join('\n')}\n`;
+  const parsed = parseDockerfile(text, {
+    file: `${env.dockerfileName} (ONBUILD of stage ${stage.index})`,
+  });
+  return parsed.stages[0]?.instructions ?? [];
+}
+
+/** Whether an instruction shows as a step of its own (BuildKit shows no metadata steps). */
+function isVertex(instruction: Instruction): boolean {
+  return ['RUN', 'COPY', 'ADD', 'WORKDIR'].includes(instruction.kind);
+}
+
+async function dispatch(run: StageRun, instruction: Instruction, title: string | undefined) {
+  const step = title === undefined ? run.env.progress.silentStep() : run.env.progress.step(title);
+  try {
+    await dispatchStep(run, instruction, step);
+    step.done();
+  } catch (error) {
+    step.failed(error instanceof Error ? error.message : String(error));
+    if (error instanceof InputError && !error.location) {
+      const { file, line, column } = instruction.location;
+      Object.assign(error, { location: { file, line, column } });
+    }
+    throw error;
+  }
+}
+
+async function dispatchStep(run: StageRun, instruction: Instruction, step: ProgressStep) {
+  switch (instruction.kind) {
+    case 'RUN':
+      return runRun(run, instruction, step);
+    case 'COPY':
+    case 'ADD':
+      return runCopy(run, instruction, step);
+    case 'WORKDIR':
+      return runWorkdir(run, instruction, step);
+    case 'ARG': {
+      const env = run.state.config.config?.Env ?? [];
+      const words = run.scope.declare(instruction.args, env);
+      run.key = stepKey(
+        run.key,
+        'ARG',
+        [...run.scope.args].map(([k, v]) => [k, v ?? null]),
+      );
+      run.state = commitStep(run.state, `ARG ${words.join(' ')}`, run.env.created);
+      return;
+    }
+    default: {
+      const change = configChange(run, instruction);
+      const applied = applyMetadata(run.state.config.config ?? {}, change, run.flags);
+      const config = { ...structuredClone(run.state.config), config: applied.config };
+      if (applied.author !== undefined) config.author = applied.author;
+      run.key = stepKey(run.key, 'CONFIG', JSON.parse(JSON.stringify(change)));
+      run.state = commitStep({ ...run.state, config }, applied.createdBy, run.env.created);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { PassThrough } from 'node:stream';
+import { writeLayer } from '../../layer/index.js';
+import type { StageRun } from '../stage.js';
+import { commitStep, type ImageState, type LayerRef } from '../state.js';
+import type { Workspace } from '../workspace.js';
+
+// The end of a step that changed files: the workspace's changes become a
+// layer blob in the store (none if nothing changed), the new state is kept in
+// the cache under the step's key and the workspace as its unpacked form.
+
+/** Turn a workspace's changes into the stage's next state. */
+export async function commitWorkspace(
+  run: StageRun,
+  workspace: Workspace,
+  key: string,
+  createdBy: string,
+): Promise<ImageState> {
+  const changes = await workspace.changes();
+  let layer: LayerRef | undefined;
+  if (changes.length > 0) {
+    const sink = new PassThrough();
+    const [written] = await Promise.all([
+      writeLayer(changes, sink, { sourceDateEpoch: run.env.options.sourceDateEpoch }),
+      run.env.store.writeBlob(sink),
+    ]);
+    layer = {
+      descriptor: { mediaType: written.mediaType, digest: written.digest, size: written.size },
+      diffId: written.diffId,
+    };
+  }
+  const next = commitStep(run.state, createdBy, run.env.created, layer);
+  if (layer) await workspace.keep(next);
+  await run.env.cache.put(key, next);
+  return next;
+}
+
+/** Look a step up in the cache unless --no-cache; a hit moves the stage on. */
+export async function cachedStep(run: StageRun, key: string): Promise<boolean> {
+  if (run.env.options.noCache) return false;
+  const hit = await run.env.cache.get(key, run.state.layers.length);
+  if (!hit) return false;
+  run.state = hit;
+  run.key = key;
+  return true;
+}

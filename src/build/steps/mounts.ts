@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { chmod, chown, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { Mount, RunInstruction } from '../../dockerfile/index.js';
+import { InputError } from '../../errors/index.js';
+import type { KeyPart } from '../cache-key.js';
+import { digestCopy, planCopy, resolveInRoot } from '../copy/index.js';
+import type { SandboxMount } from '../sandbox/index.js';
+import type { StageRun } from '../stage.js';
+import { acquireDirLock } from './lock.js';
+import { sourceRoot } from './sources.js';
+
+// RUN --mount: cache folders kept between builds by id (shared, locked or
+// private), secrets as read-only files that never reach a layer, binds from
+// the context, a stage or an image, and tmpfs. Each contributes what can
+// change the result to the step's key: a bind its content, a cache only its id.
+
+/** The mounts of one RUN: their key part, then open for the run and close after. */
+export interface PreparedMounts {
+  key: KeyPart;
+  /** Environment entries from secrets with `env=`. */
+  env: string[];
+  open(): Promise<SandboxMount[]>;
+  close(): Promise<void>;
+}
+
+/** Work out the mounts of a RUN and their cache key part; nothing is mounted yet. */
+export async function prepareMounts(run: StageRun, instruction: RunInstruction) {
+  const keys: KeyPart[] = [];
+  const openers: (() => Promise<SandboxMount[]>)[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const env: string[] = [];
+  for (const mount of instruction.mounts) {
+    const target = mountTarget(run, mount);
+    if (mount.type === 'cache') {
+      const id = mount.id ?? target;
+      keys.push(['cache', id, target, mount.sharing ?? 'shared']);
+      openers.push(() => openCache(run, mount, id, target, closers));
+    } else if (mount.type === 'tmpfs') {
+      keys.push(['tmpfs', target]);
+      openers.push(async () => [{ type: 'tmpfs', target, size: mount.size }]);
+    } else if (mount.type === 'secret') {
+      const id = mount.id ?? posix.basename(target);
+      keys.push(['secret', id, mount.env ? null : target, mount.env ?? null]);
+      const secret = run.env.options.secrets?.find((s) => s.id === id);
+      if (!secret) {
+        if (mount.required)
+          throw new InputError('SECRET_MISSING', `secret ${id} is required`, {
+            hint: `pass it with --secret id=${id},src=FILE or --secret id=${id},env=VARIABLE`,
+          });
+        continue;
+      }
+      if (mount.env) {
+        env.push(
+          `${mount.env}=${'value' in secret ? secret.value : await readSecret(secret.file)}`,
+        );
+        continue;
+      }
+      openers.push(() => openSecret(run, secret, target, mount));
+    } else if (mount.type === 'bind') {
+      const source = await sourceRoot(run, mount.from);
+      closers.push(source.release);
+      const path = mount.source ?? '/';
+      const content = source.key ?? (await treeDigest(run, source.root, path));
+      keys.push(['bind', content, path, target, mount.readOnly]);
+      openers.push(() => openBind(run, source.root, path, target, mount, closers));
+    } else {
+      throw new InputError('UNSUPPORTED_MOUNT', `RUN --mount=type=${mount.type} is not supported`);
+    }
+  }
+  return {
+    key: keys,
+    env,
+    open: async () => (await Promise.all(openers.map((o) => o()))).flat(),
+    close: async () => {
+      for (const close of closers.reverse()) await close();
+    },
+  } satisfies PreparedMounts;
+}
+
+function mountTarget(run: StageRun, mount: Mount): string {
+  if (mount.type === 'secret' && mount.target === undefined) {
+    return `/run/secrets/${mount.id ?? ''}`;
+  }
+  if (mount.target === undefined) {
+    throw new InputError('MOUNT_TARGET', `RUN --mount=type=${mount.type} needs target=PATH`);
+  }
+  const workdir = run.state.config.config?.WorkingDir || '/';
+  return posix.resolve(workdir, mount.target);
+}
+
+async function openCache(
+  run: StageRun,
+  mount: Mount,
+  id: string,
+  target: string,
+  closers: (() => Promise<void>)[],
+): Promise<SandboxMount[]> {
+  const name = createHash('sha256').update(id).digest('hex').slice(0, 32);
+  let dir = join(run.env.cacheMountsDir, name);
+  const created = await mkdir(dir, { recursive: true });
+  if (created !== undefined) {
+    await chown(dir, mount.uid ?? 0, mount.gid ?? 0);
+    await chmod(dir, mount.mode ?? 0o755);
+  }
+  const sharing = mount.sharing ?? 'shared';
+  if (sharing === 'locked') {
+    closers.push(await acquireDirLock(`${dir}.lock`, true));
+  } else if (sharing === 'private') {
+    const release = await acquireDirLock(`${dir}.lock`, false);
+    if (release) closers.push(release);
+    else {
+      // Another build holds it: this one gets a fresh folder of its own.
+      dir = await mkdtemp(join(run.env.tempDir, 'cache-'));
+    }
+  }
+  return [{ type: 'bind', source: dir, target, readonly: mount.readOnly }];
+}
+
+async function openSecret(
+  run: StageRun,
+  secret: { id: string; file: string } | { id: string; value: string },
+  target: string,
+  mount: Mount,
+): Promise<SandboxMount[]> {
+  let file = 'file' in secret ? secret.file : '';
+  if ('value' in secret) {
+    file = join(run.env.tempDir, `secret-${createHash('sha256').update(secret.id).digest('hex')}`);
+    await writeFile(file, secret.value, { mode: 0o400 });
+  }
+  const copy = join(run.env.tempDir, `secret-mount-${Math.random().toString(36).slice(2)}`);
+  await cp(file, copy);
+  await chown(copy, mount.uid ?? 0, mount.gid ?? 0);
+  await chmod(copy, mount.mode ?? 0o400);
+  return [{ type: 'bind', source: copy, target, readonly: true }];
+}
+
+async function readSecret(file: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  return readFile(file, 'utf8');
+}
+
+async function openBind(
+  run: StageRun,
+  root: string,
+  path: string,
+  target: string,
+  mount: Mount,
+  closers: (() => Promise<void>)[],
+): Promise<SandboxMount[]> {
+  let source = await resolveInRoot(root, path);
+  if (!mount.readOnly) {
+    // Writes to a read-write bind are thrown away, as BuildKit does.
+    const scratch = await mkdtemp(join(run.env.tempDir, 'bind-'));
+    await cp(source, join(scratch, 'x'), { recursive: true, preserveTimestamps: true });
+    source = join(scratch, 'x');
+    closers.push(() => rm(scratch, { recursive: true, force: true }));
+  }
+  return [{ type: 'bind', source, target, readonly: mount.readOnly }];
+}
+
+async function treeDigest(run: StageRun, root: string, path: string): Promise<string> {
+  const spec = {
+    srcRoot: root,
+    sources: [path],
+    dest: '/',
+    fromContext: true,
+    excludes: [],
+    parents: false,
+    unpackArchives: false,
+    visible: root === run.env.contextDir ? run.env.visible : undefined,
+  };
+  return digestCopy(await planCopy(spec, run.env.tempDir), spec);
+}

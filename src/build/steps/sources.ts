@@ -1,0 +1,42 @@
+import { InputError } from '../../errors/index.js';
+import type { StageRun } from '../stage.js';
+
+// Where `--from` points: the context (default), a named context directory,
+// an earlier stage, or an image; as a root directory to read, with the key
+// that stands for its content when it has one (a stage's or image's key).
+
+/** A readable root for COPY --from and bind mounts. */
+export interface SourceRoot {
+  root: string;
+  /** The content key of a stage or image; undefined for directories (hash them). */
+  key?: string;
+  /** Whether files keep their owners (stages and images) or become 0:0. */
+  fromContext: boolean;
+  release: () => Promise<void>;
+}
+
+const nothing = async () => {};
+
+/** Open the root a `--from` value names. */
+export async function sourceRoot(run: StageRun, from: string | undefined): Promise<SourceRoot> {
+  const { env } = run;
+  if (from === undefined || from === '') {
+    return { root: env.contextDir, fromContext: true, release: nothing };
+  }
+  const named = env.options.buildContexts?.[from];
+  if (named?.kind === 'dir') return { root: named.path, fromContext: true, release: nothing };
+  const stage = named ? undefined : env.findStage(from, run.stage.index);
+  if (stage) {
+    const result = await env.stageResult(stage);
+    await env.images.ensureBlobs(result.state);
+    const view = await env.workspaces.view(result.state);
+    return { root: view.root, key: result.key, fromContext: false, release: view.release };
+  }
+  if (/^\d+$/.test(from)) {
+    throw new InputError('UNKNOWN_STAGE', `--from=${from}: no stage ${from} before this one`);
+  }
+  const image = await env.images.resolveNamed(from, named);
+  await env.images.ensureBlobs(image.state);
+  const view = await env.workspaces.view(image.state);
+  return { root: view.root, key: image.key, fromContext: false, release: view.release };
+}

@@ -1,0 +1,125 @@
+import type { Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Change } from '../layer/index.js';
+import { applyLayer, changesFromOverlayUpper, diffTrees } from '../layer/index.js';
+import type { Emit } from '../log/index.js';
+import type { OciStore } from '../store/index.js';
+import { openSnapshotter, type Snapshotter } from './snapshot/index.js';
+import { chainId, type ImageState } from './state.js';
+
+// The root filesystems steps run on: a writable snapshot over a state's
+// layers, unpacked once per chain ID from the local store and then reused by
+// every later build. Its changes become the step's layer.
+
+/** A writable root for one step. */
+export interface Workspace {
+  /** The root filesystem the step reads and writes. */
+  root: string;
+  /** Stop writing and read what the step changed. */
+  changes(): Promise<Change[]>;
+  /** Keep the changed tree as the unpacked form of `next` (the state with the step's layer). */
+  keep(next: ImageState): Promise<void>;
+  /** Unmount and delete what is left; safe in finally. */
+  release(): Promise<void>;
+}
+
+/**
+ * Leave out directories that are in the changes only because something was
+ * created and removed in them (the sandbox's mount points in /etc): nothing
+ * below them changed and their mode and owner are those of the layer below.
+ */
+export async function dropCopiedUp(changes: Change[], lowers: string[]): Promise<Change[]> {
+  const parents = new Set<string>();
+  for (const change of changes) {
+    const parts = change.path.split('/');
+    for (let i = 1; i < parts.length; i += 1) parents.add(parts.slice(0, i).join('/'));
+  }
+  const kept: Change[] = [];
+  for (const change of changes) {
+    if (change.kind === 'add' && !parents.has(change.path)) {
+      const upper = await lstat(change.source);
+      if (upper.isDirectory() && (await sameAsBelow(change.path, upper, lowers, changes))) continue;
+    }
+    kept.push(change);
+  }
+  return kept;
+}
+
+async function sameAsBelow(path: string, upper: Stats, lowers: string[], changes: Change[]) {
+  if (changes.some((c) => c.kind === 'opaque' && c.path === path)) return false;
+  for (const lower of lowers) {
+    const below = await lstat(join(lower, path)).catch(() => undefined);
+    if (!below) continue;
+    return (
+      below.isDirectory() &&
+      below.mode === upper.mode &&
+      below.uid === upper.uid &&
+      below.gid === upper.gid
+    );
+  }
+  return false;
+}
+
+/** Opens workspaces over image states. */
+export class Workspaces {
+  private constructor(
+    private readonly snapshots: Snapshotter<Change[]>,
+    private readonly store: OciStore,
+  ) {}
+
+  static async open(store: OciStore, root: string, emit: Emit): Promise<Workspaces> {
+    const snapshots = await openSnapshotter<Change[]>({
+      root,
+      emit,
+      changes: {
+        fromOverlayUpper: (upper) => changesFromOverlayUpper(upper),
+        fromTrees: (lower, upper) => diffTrees(lower, upper),
+      },
+    });
+    return new Workspaces(snapshots, store);
+  }
+
+  /** A writable root over `state`'s layers (their blobs must be in the store). */
+  async open(state: ImageState): Promise<Workspace> {
+    const lowers = await this.unpack(state);
+    const snapshot = await this.snapshots.prepare(lowers);
+    let changes: Change[] | undefined;
+    const lowerPaths = lowers.map((dir) => resolve(this.snapshots.root, dir));
+    return {
+      root: snapshot.root,
+      changes: async () => {
+        changes ??= await dropCopiedUp(await snapshot.commit(), lowerPaths);
+        return changes;
+      },
+      keep: async (next) => {
+        const id = chainId(next.layers);
+        if (id !== undefined && !(await this.snapshots.has(id))) await snapshot.keep(id);
+      },
+      release: () => snapshot.release(),
+    };
+  }
+
+  /** A root to read from (COPY --from, bind mounts); writes to it are thrown away. */
+  async view(state: ImageState): Promise<{ root: string; release(): Promise<void> }> {
+    const lowers = await this.unpack(state);
+    const snapshot = await this.snapshots.prepare(lowers);
+    return { root: snapshot.root, release: () => snapshot.release() };
+  }
+
+  /** Unpack every layer not unpacked yet; the lower folders, top first. */
+  private async unpack(state: ImageState): Promise<string[]> {
+    const chainIds: string[] = [];
+    for (let n = 1; n <= state.layers.length; n += 1) {
+      const id = chainId(state.layers, n) as string;
+      const layer = state.layers[n - 1]!;
+      const parent = chainIds[chainIds.length - 1];
+      await this.snapshots.ensureLayer(id, parent, async (dir, whiteouts) => {
+        const blob = await this.store.fetchBlob(layer.descriptor);
+        await applyLayer(blob, dir, { whiteouts });
+      });
+      chainIds.push(id);
+    }
+    return this.snapshots.lowerDirs(chainIds);
+  }
+}

@@ -1,0 +1,108 @@
+import type { BuildOutput, BuildSecret, NamedContext } from '../../build/index.js';
+import { UsageError } from '../../errors/index.js';
+
+// The docker build flags whose values are small languages of their own:
+// --output, --secret, --build-context, --build-arg, --label.
+
+/** `K=V,K2=V2` as buildx reads it (no quoting). */
+function csv(flag: string, text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0)
+      throw new UsageError(`invalid ${flag} ${JSON.stringify(text)}: expected key=value,…`);
+    fields.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1));
+  }
+  return fields;
+}
+
+/** `--output type=…,dest=…`, or a bare path (a local directory), or `-` (a tar on stdout). */
+export function parseOutput(text: string): BuildOutput {
+  if (!text.includes('=')) return { type: 'local', dest: text };
+  const fields = csv('--output', text);
+  const type = fields.get('type') ?? 'local';
+  const dest = fields.get('dest');
+  if (type === 'registry' || (type === 'image' && fields.get('push') === 'true')) {
+    return { type: 'registry' };
+  }
+  if (type === 'image') return { type: 'store' };
+  if (type === 'oci' || type === 'docker' || type === 'tar' || type === 'local') {
+    if (!dest) throw new UsageError(`--output type=${type} needs dest=PATH`);
+    return { type, dest };
+  }
+  throw new UsageError(`unknown --output type ${JSON.stringify(type)}`, {
+    hint: 'use one of registry, image, oci, docker, tar, local',
+  });
+}
+
+/** `--secret id=…,src=FILE` or `id=…,env=VAR` (default: the variable named like the id). */
+export function parseSecret(text: string, env: NodeJS.ProcessEnv): BuildSecret {
+  const fields = csv('--secret', text);
+  const id = fields.get('id');
+  if (!id) throw new UsageError(`invalid --secret ${JSON.stringify(text)}: id=… is required`);
+  const file = fields.get('src') ?? fields.get('source');
+  if (file) return { id, file };
+  const variable = fields.get('env') ?? id;
+  const value = env[variable];
+  if (value === undefined) {
+    throw new UsageError(`--secret ${id}: environment variable ${variable} is not set`, {
+      hint: `set ${variable}, or give the secret as a file with src=PATH`,
+    });
+  }
+  return { id, value };
+}
+
+/** `--build-context NAME=PATH|docker-image://REF|oci-layout://DIR[:TAG|@DIGEST]`. */
+export function parseBuildContext(text: string): [string, NamedContext] {
+  const eq = text.indexOf('=');
+  if (eq <= 0)
+    throw new UsageError(`invalid --build-context ${JSON.stringify(text)}: expected NAME=VALUE`);
+  const name = text.slice(0, eq);
+  const value = text.slice(eq + 1);
+  if (value.startsWith('docker-image://')) {
+    return [name, { kind: 'image', reference: value.slice('docker-image://'.length) }];
+  }
+  if (value.startsWith('oci-layout://')) {
+    const rest = value.slice('oci-layout://'.length);
+    const at = rest.lastIndexOf('@');
+    const colon = rest.lastIndexOf(':');
+    if (at > 0)
+      return [name, { kind: 'oci-layout', dir: rest.slice(0, at), selector: rest.slice(at + 1) }];
+    if (colon > rest.lastIndexOf('/')) {
+      return [
+        name,
+        { kind: 'oci-layout', dir: rest.slice(0, colon), selector: rest.slice(colon + 1) },
+      ];
+    }
+    return [name, { kind: 'oci-layout', dir: rest }];
+  }
+  if (/^[a-z]+:\/\//.test(value)) {
+    throw new UsageError(`--build-context ${name}: unsupported source ${value}`, {
+      hint: 'use a directory, docker-image://REF or oci-layout://DIR',
+    });
+  }
+  return [name, { kind: 'dir', path: value }];
+}
+
+/** `--build-arg K=V`; a bare `K` takes the value of the environment variable K, if set. */
+export function parseBuildArgs(values: string[], env: NodeJS.ProcessEnv): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq === 0) throw new UsageError(`invalid --build-arg ${JSON.stringify(value)}: empty name`);
+    if (eq > 0) args[value.slice(0, eq)] = value.slice(eq + 1);
+    else if (env[value] !== undefined) args[value] = env[value] as string;
+  }
+  return args;
+}
+
+/** `--label K=V` (a bare K is an empty label). */
+export function parseLabels(values: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq < 0) labels[value] = '';
+    else labels[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return labels;
+}

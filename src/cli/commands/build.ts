@@ -1,0 +1,152 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Option } from 'commander';
+import {
+  chainCredentials,
+  dockerConfigCredentials,
+  dockerConfigPath,
+  environmentCredentials,
+} from '../../auth/index.js';
+import { type BuildOptions, buildImage } from '../../build/index.js';
+import { UsageError } from '../../errors/index.js';
+import type { Emit } from '../../log/index.js';
+import {
+  parseBuildArgs,
+  parseBuildContext,
+  parseLabels,
+  parseOutput,
+  parseSecret,
+} from '../build/flags.js';
+import { ttyBuildView } from '../build/tty-view.js';
+import type { CommandModule } from '../context.js';
+import type { ProgressMode } from '../render.js';
+
+// `slipway build`: docker build's flags and meanings, no daemon.
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+interface BuildFlags {
+  file?: string;
+  tag: string[];
+  buildArg: string[];
+  target?: string;
+  label: string[];
+  cache: boolean;
+  pull?: boolean;
+  push?: boolean;
+  output: string[];
+  iidfile?: string;
+  metadataFile?: string;
+  secret: string[];
+  buildContext: string[];
+  platform?: string;
+  progress: ProgressMode;
+  insecureRegistry: string[];
+}
+
+export const build: CommandModule = (program, context) => {
+  program
+    .command('build')
+    .description('build an image from a Dockerfile and a context directory')
+    .argument('<context>', 'the build context directory')
+    .option('-f, --file <path>', 'the Dockerfile (default: CONTEXT/Dockerfile)')
+    .option('-t, --tag <ref>', 'name the image; repeat for more names', collect, [])
+    .option('--build-arg <key[=value]>', 'set a build argument', collect, [])
+    .option('--target <stage>', 'build this stage and what it needs')
+    .option('--label <key=value>', 'set a label on the image', collect, [])
+    .option('--no-cache', 'run every step, using no cached result')
+    .option('--pull', 'resolve base images from their registry even if stored locally')
+    .option('--push', 'push every tag to its registry')
+    .option(
+      '-o, --output <spec>',
+      'type=registry|image|oci|docker|tar|local,dest=PATH',
+      collect,
+      [],
+    )
+    .option('--iidfile <file>', 'write the image ID (config digest) to a file')
+    .option('--metadata-file <file>', 'write the build result as JSON')
+    .option(
+      '--secret <spec>',
+      'id=ID,src=FILE or id=ID,env=VAR for RUN --mount=type=secret',
+      collect,
+      [],
+    )
+    .option(
+      '--build-context <name=value>',
+      'a named context: PATH, docker-image://REF, oci-layout://DIR',
+      collect,
+      [],
+    )
+    .option('--platform <os/arch>', 'the platform to build for')
+    .addOption(
+      new Option('--progress <mode>', 'how to show progress')
+        .choices(['auto', 'tty', 'plain', 'json', 'quiet'])
+        .default('auto'),
+    )
+    .option(
+      '--insecure-registry <host>',
+      'reach this registry over HTTP or unverified TLS',
+      collect,
+      [],
+    )
+    .action(async (contextArg: string, flags: BuildFlags) => {
+      const env = context.env;
+      const secrets = flags.secret.map((s) => parseSecret(s, env));
+      for (const secret of secrets) {
+        if ('value' in secret) context.masker.add(secret.value);
+      }
+      const mode =
+        flags.progress === 'auto' ? (context.stderr.isTTY ? 'tty' : 'plain') : flags.progress;
+      const view = mode === 'tty' ? ttyBuildView(context.masker, context.stderr) : undefined;
+      const emit: Emit = view?.emit ?? context.events(mode);
+      const epoch = env.SOURCE_DATE_EPOCH;
+      const buildArgs = parseBuildArgs(flags.buildArg, env);
+      const sourceDateEpoch = buildArgs.SOURCE_DATE_EPOCH ?? epoch;
+      if (sourceDateEpoch !== undefined && !/^\d+$/.test(sourceDateEpoch)) {
+        throw new UsageError(`SOURCE_DATE_EPOCH must be whole seconds, not ${sourceDateEpoch}`);
+      }
+      const options: BuildOptions = {
+        contextDir: resolve(contextArg),
+        dockerfile: flags.file ? resolve(flags.file) : resolve(contextArg, 'Dockerfile'),
+        tags: flags.tag,
+        buildArgs,
+        target: flags.target,
+        noCache: !flags.cache,
+        push: flags.push ?? false,
+        platforms: flags.platform ? [flags.platform] : undefined,
+        credentials: chainCredentials(
+          environmentCredentials(env),
+          dockerConfigCredentials({ path: dockerConfigPath(env) }),
+        ),
+        insecureRegistries: flags.insecureRegistry,
+        emit,
+        labels: parseLabels(flags.label),
+        secrets,
+        buildContexts: Object.fromEntries(flags.buildContext.map(parseBuildContext)),
+        outputs: flags.output.map(parseOutput),
+        pull: flags.pull ?? false,
+        sourceDateEpoch: sourceDateEpoch === undefined ? undefined : Number(sourceDateEpoch),
+      };
+      try {
+        const result = await buildImage(options);
+        view?.finish();
+        if (flags.iidfile) await writeFile(flags.iidfile, result.configDigest);
+        if (flags.metadataFile) {
+          const metadata = {
+            'containerimage.digest': result.digest,
+            'containerimage.config.digest': result.configDigest,
+            'containerimage.descriptor': result.descriptor,
+            'image.name': result.references.join(','),
+          };
+          await writeFile(flags.metadataFile, `${JSON.stringify(metadata, null, 2)}\n`);
+        }
+        if (mode !== 'quiet' && mode !== 'json') {
+          context.stderr.write(`image ${result.digest}\n`);
+        }
+        if (mode === 'quiet') context.stdout.write(`${result.digest}\n`);
+      } catch (error) {
+        view?.finish();
+        throw error;
+      }
+    });
+};

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { ConnectionPool, copyImage } from '../../registry/index.js';
+import type { CliContext } from '../context.js';
+import { type ImageLocation, openSource, openTarget } from '../image-locations.js';
+import { platformChoice, type RegistryFlags } from '../registry-flags.js';
+
+// What pull, push and copy share: open both ends, copy, print the digest.
+
+/** Copy the image at `from` to `to`; prints the digest written on stdout. */
+export async function transfer(
+  context: CliContext,
+  flags: RegistryFlags,
+  from: ImageLocation,
+  to: ImageLocation,
+  fallbackTag: string,
+): Promise<void> {
+  const access = { context, flags, pool: new ConnectionPool() };
+  const { source, selector, name } = await openSource(from, access, 'src');
+  const { target, tag, name: targetName } = await openTarget(to, access, 'dest', fallbackTag);
+  const emit = context.events((flags.progress ?? 'auto') as 'auto');
+  const result = await copyImage(source, target, selector, {
+    tag,
+    platform: platformChoice(flags),
+    emit,
+  });
+  const { copied, skipped, mounted } = result.blobs;
+  emit({
+    kind: 'copy.done',
+    level: 'info',
+    message: `${name} -> ${targetName}: ${copied} blobs copied, ${mounted} mounted, ${skipped} already there`,
+    digest: result.descriptor.digest,
+  });
+  context.stdout.write(`${result.descriptor.digest}\n`);
+}
+
+/** The flags for choosing platforms from an index. */
+export function platformOptions(command: Command): Command {
+  return command
+    .option('--platform <os/arch[/variant]>', 'the platform to pick from an index')
+    .option('--all', 'copy every platform of an index');
+}
