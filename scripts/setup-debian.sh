@@ -8,7 +8,7 @@ packages=(
   # registry, cross-checks, base images for tests
   docker-registry skopeo umoci busybox-static apache2-utils openssl jq
   # RUN sandbox and layer formats
-  runc iproute2 pigz zstd bzip2 xz-utils git
+  runc iproute2 pigz zstd bzip2 xz-utils git attr
   # host deployment tests
   openssh-server openssh-client
   # the Maven examples (offline, Debian's repository)

@@ -1,0 +1,101 @@
+import type { Stats } from 'node:fs';
+import { lstat, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { InputError } from '../../errors/index.js';
+import { isArchive } from './archive.js';
+import type { Owner } from './owner.js';
+import { expandSource, resolveInRoot, type Visibility } from './resolve.js';
+
+// Which source goes where: BuildKit's COPY/ADD rules for sources and the
+// destination, before any file is read or written.
+
+/** What a COPY or ADD asks for, words expanded, destination made absolute. */
+export interface CopySpec {
+  /** The context directory, or the root filesystem of a stage or image (`--from`). */
+  srcRoot: string;
+  sources: string[];
+  /** Absolute in the image; a trailing slash means "a directory". */
+  dest: string;
+  /** Files from the context are owned 0:0; files `--from` keep their owners. */
+  fromContext: boolean;
+  owner?: Owner;
+  chmod?: number;
+  excludes: string[];
+  parents: boolean;
+  /** .dockerignore for the context: paths it hides do not exist for COPY. */
+  visible?: Visibility;
+  /** Whether a hidden directory may still hold visible entries (`!` exceptions). */
+  descendHidden?: (relativePath: string) => boolean;
+  /** ADD: local tar archives (plain or compressed) are unpacked into the destination. */
+  unpackArchives: boolean;
+}
+
+/** One matched source and the path it lands on. */
+export interface CopyItem {
+  /** The source path inside srcRoot, as matched. */
+  source: string;
+  /** The host path, symlinks (the last one too) followed inside srcRoot. */
+  hostPath: string;
+  stat: Stats;
+  /** In the image: the file's own path, or the directory that receives the contents. */
+  target: string;
+  /** ADD: a local archive whose entries are unpacked into `target`. */
+  archive: boolean;
+}
+
+/** Match every source and place it; a missing source is an error that names it. */
+export async function planCopy(spec: CopySpec, destRoot: string): Promise<CopyItem[]> {
+  const visible = spec.visible ?? (() => true);
+  const matched: { path: string; pivot: string }[] = [];
+  for (const source of spec.sources) {
+    const paths = await expandSource(spec.srcRoot, source, visible);
+    const pivot = pivotOf(source);
+    for (const path of paths) {
+      if (path !== '/' && !visible(path.slice(1))) continue;
+      matched.push({ path, pivot });
+    }
+    if (paths.length === 1 && paths[0] === posix.normalize(`/${source}`)) {
+      await requireSource(spec, source, paths[0], visible);
+    }
+  }
+  const destDir = spec.dest.endsWith('/') || matched.length > 1 || spec.sources.length > 1;
+  const destIsExistingDir = await isDirectory(await resolveInRoot(destRoot, spec.dest));
+  const items: CopyItem[] = [];
+  for (const { path: source, pivot } of matched) {
+    const hostPath = await resolveInRoot(spec.srcRoot, source);
+    const info = await stat(hostPath);
+    const archive = spec.unpackArchives && info.isFile() && (await isArchive(hostPath));
+    const base = spec.parents ? posix.relative(pivot, source) : posix.basename(source);
+    let target = posix.normalize(spec.dest);
+    if (info.isDirectory() || archive) {
+      if (spec.parents) target = posix.join(spec.dest, base);
+    } else if (destDir || destIsExistingDir) {
+      target = posix.join(spec.dest, base);
+    }
+    items.push({ source, hostPath, stat: info, target, archive });
+  }
+  return items;
+}
+
+async function requireSource(spec: CopySpec, source: string, path: string, visible: Visibility) {
+  const hidden = path !== '/' && !visible(path.slice(1));
+  const found = await lstat(await resolveInRoot(spec.srcRoot, path)).catch(() => undefined);
+  if (found && !hidden) return;
+  const where = spec.fromContext ? 'the build context' : 'the source stage';
+  throw new InputError('COPY_SOURCE_MISSING', `${source}: not found in ${where}`, {
+    hint: spec.fromContext
+      ? `check that ${source} exists in the context and is not excluded by .dockerignore`
+      : `check the path in the stage or image named by --from`,
+  });
+}
+
+/** `--parents`: the directory the kept path starts below; `/./` in a source marks it. */
+export function pivotOf(source: string): string {
+  const marked = `/${source}`;
+  const at = marked.lastIndexOf('/./');
+  return at >= 0 ? posix.normalize(marked.slice(0, at + 1)) : '/';
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
+}

@@ -1,0 +1,75 @@
+// The OCI runtime back end: a bundle with a generated config.json, run by
+// `runc run` under slipway's own runc state root so stale containers of a
+// killed build can be found and deleted.
+
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { processAlive } from '../../util/process.js';
+import type { PreparedRun } from './prepare.js';
+import { launch } from './process.js';
+import { runtimeSpec } from './runc-spec.js';
+import type { SandboxResult } from './types.js';
+
+const exec = promisify(execFile);
+
+/** Where runc keeps the state of slipway's containers. */
+export const RUNC_STATE_ROOT = '/run/slipway/runc';
+
+/** The first runc run of a process deletes what killed builds left behind. */
+let staleSweep: Promise<string[]> | undefined;
+
+/** Run `run` as an OCI container with runc. */
+export async function runWithRunc(run: PreparedRun): Promise<SandboxResult> {
+  const spec = runtimeSpec({
+    ...run,
+    mounts: run.mounts.map(([mount]) => mount),
+    openFiles: await openFilesLimit(),
+  });
+  await writeFile(join(run.runDir, 'config.json'), JSON.stringify(spec, null, 2));
+  staleSweep ??= deleteStaleContainers().catch(() => []);
+  await staleSweep;
+  const id = `slipway-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const runc = (args: string[]) => exec('runc', ['--root', RUNC_STATE_ROOT, ...args]);
+  try {
+    return await launch({
+      command: 'runc',
+      args: ['--root', RUNC_STATE_ROOT, 'run', '--bundle', run.runDir, id],
+      cwd: run.runDir,
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      onStdout: run.onStdout,
+      onStderr: run.onStderr,
+      signal: run.signal,
+      // The process is PID 1 of its namespace: killing it kills the tree.
+      kill: async () => {
+        await runc(['kill', id, 'KILL']);
+      },
+    });
+  } finally {
+    await runc(['delete', '--force', id]).catch(() => {});
+  }
+}
+
+/** Delete containers left by slipway processes that no longer run. */
+export async function deleteStaleContainers(): Promise<string[]> {
+  const listed = await exec('runc', ['--root', RUNC_STATE_ROOT, 'list', '--quiet']).catch(() => ({
+    stdout: '',
+  }));
+  const stale = listed.stdout
+    .split('\n')
+    .filter((id) => /^slipway-\d+-/.test(id))
+    .filter((id) => !processAlive(Number(id.split('-')[1])));
+  for (const id of stale) {
+    await exec('runc', ['--root', RUNC_STATE_ROOT, 'delete', '--force', id]).catch(() => {});
+  }
+  return stale;
+}
+
+/** This process's RLIMIT_NOFILE, which the container inherits as Docker's does. */
+async function openFilesLimit(): Promise<{ soft: number; hard: number }> {
+  const limits = await readFile('/proc/self/limits', 'utf8').catch(() => '');
+  const match = /^Max open files\s+(\d+)\s+(\d+)/m.exec(limits);
+  return match ? { soft: Number(match[1]), hard: Number(match[2]) } : { soft: 1024, hard: 4096 };
+}

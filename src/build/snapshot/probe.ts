@@ -1,0 +1,43 @@
+// Whether overlayfs works for the snapshot root on this host: it needs root
+// (or a user namespace that owns the mount), kernel support, and an upper
+// filesystem with xattrs and d_type. Trying a real mount is the only proof.
+
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mountOverlay, unmount } from './overlay.js';
+
+/** Why overlay cannot be used here, or undefined when it can. */
+export async function overlayUnavailable(
+  root: string,
+  scratchDir: string,
+): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'slipway is not running as root';
+  const filesystems = await readFile('/proc/filesystems', 'utf8').catch(() => '');
+  if (!/\boverlay\b/.test(filesystems)) return 'the kernel has no overlay filesystem';
+  const base = join(root, scratchDir);
+  try {
+    await mkdir(join(base, 'lower'), { recursive: true });
+    await mkdir(join(base, 'upper'));
+    await mkdir(join(base, 'work'));
+    await mkdir(join(base, 'merged'));
+    await writeFile(join(base, 'lower', 'probe'), 'probe');
+    await mountOverlay({
+      cwd: root,
+      lowers: [join(scratchDir, 'lower')],
+      upper: join(scratchDir, 'upper'),
+      work: join(scratchDir, 'work'),
+      target: join(base, 'merged'),
+    });
+    try {
+      // Deleting a lower file makes a whiteout: the upper filesystem must allow it.
+      await rm(join(base, 'merged', 'probe'));
+    } finally {
+      await unmount(join(base, 'merged'));
+    }
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+}

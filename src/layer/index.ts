@@ -1,0 +1,8 @@
+// layer/: writing a set of file changes as a layer blob, and applying one.
+export * from './apply.js';
+export * from './change.js';
+export * from './compression.js';
+export * from './diff.js';
+export * from './overlay.js';
+export * from './write.js';
+export * from './xattr.js';

@@ -1,0 +1,184 @@
+import { type BigIntStats, createReadStream } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
+import { Readable, Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { InputError } from '../errors/index.js';
+import { type Digest, Digester } from '../image/index.js';
+import { type Change, changeEntryPath, sortChanges } from './change.js';
+import { type Compression, compressor, layerMediaType } from './compression.js';
+import {
+  END_OF_ARCHIVE,
+  type EntryType,
+  encodeHeader,
+  padding,
+  type TarHeader,
+} from './tar-header.js';
+import { isLayerXattr, readXattrs } from './xattr.js';
+
+/** How a layer is written. */
+export interface WriteLayerOptions {
+  /** Clamp every mtime to this (seconds since the epoch), as BuildKit does. */
+  sourceDateEpoch?: number;
+  /** Default gzip. zstd runs the `zstd` program. */
+  compression?: Compression;
+  /** Which xattrs to record; default all but overlayfs's own and security.selinux. */
+  xattrs?: (name: string) => boolean;
+}
+
+/** What writing a layer produced: the blob's digest and size, and the tar's. */
+export interface WrittenLayer {
+  /** Digest of the compressed blob, as the manifest names it. */
+  digest: Digest;
+  /** Digest of the uncompressed tar, as the config's rootfs lists it. */
+  diffId: Digest;
+  size: number;
+  uncompressedSize: number;
+  mediaType: string;
+}
+
+/**
+ * Write changes as a layer blob into `sink` (which is ended): a PAX tar in
+ * the fixed entry order, compressed, with digest and diffID computed as the
+ * bytes pass, so nothing is held whole in memory or written twice.
+ */
+export async function writeLayer(
+  changes: Iterable<Change> | AsyncIterable<Change>,
+  sink: Writable,
+  options: WriteLayerOptions = {},
+): Promise<WrittenLayer> {
+  const compression = options.compression ?? 'gzip';
+  const all: Change[] = [];
+  for await (const change of changes) all.push(change);
+
+  const diffId = new Digester();
+  const blob = new Digester();
+  const tar = Readable.from(tarStream(sortChanges(all), options), { objectMode: false });
+  await pipeline(tar, tap(diffId), compressor(compression), tap(blob), sink);
+  return {
+    digest: blob.digest(),
+    diffId: diffId.digest(),
+    size: blob.size,
+    uncompressedSize: diffId.size,
+    mediaType: layerMediaType(compression),
+  };
+}
+
+/** A pass-through stream that feeds a digester. */
+export function tap(digester: Digester): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      digester.update(chunk);
+      callback(null, chunk);
+    },
+  });
+}
+
+async function* tarStream(changes: Change[], options: WriteLayerOptions): AsyncGenerator<Buffer> {
+  const firstPathOf = new Map<string, string>();
+  const whiteoutTime = options.sourceDateEpoch ?? 0;
+  for (const change of changes) {
+    const name = changeEntryPath(change);
+    if (change.kind !== 'add') {
+      yield encodeHeader(whiteoutHeader(name, whiteoutTime));
+      continue;
+    }
+    if (name === '') continue; // the root itself is not an entry
+    const stat = await lstat(change.source, { bigint: true });
+    const header = await headerFor(name, change.source, stat, options);
+    if (header === undefined) continue; // sockets have no tar form
+    if (header.type === 'file' && stat.nlink > 1n) {
+      const key = `${stat.dev}:${stat.ino}`;
+      const first = firstPathOf.get(key);
+      if (first !== undefined) {
+        yield encodeHeader({ ...header, type: 'link', size: 0, linkname: first });
+        continue;
+      }
+      firstPathOf.set(key, name);
+    }
+    yield encodeHeader(header);
+    if (header.type === 'file' && header.size > 0) {
+      yield* fileContent(change.source, header.size);
+      yield padding(header.size);
+    }
+  }
+  yield END_OF_ARCHIVE;
+}
+
+function whiteoutHeader(name: string, time: number): TarHeader {
+  return {
+    name,
+    type: 'file',
+    mode: 0,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtimeSec: time,
+    mtimeNsec: 0,
+  };
+}
+
+async function headerFor(
+  name: string,
+  source: string,
+  stat: BigIntStats,
+  options: WriteLayerOptions,
+): Promise<TarHeader | undefined> {
+  const type = entryType(stat);
+  if (type === undefined) return undefined;
+  let mtimeSec = Number(stat.mtimeNs / 1_000_000_000n);
+  let mtimeNsec = Number(stat.mtimeNs % 1_000_000_000n);
+  if (mtimeNsec < 0) {
+    mtimeSec -= 1;
+    mtimeNsec += 1_000_000_000;
+  }
+  const epoch = options.sourceDateEpoch;
+  if (epoch !== undefined && (mtimeSec > epoch || (mtimeSec === epoch && mtimeNsec > 0))) {
+    mtimeSec = epoch;
+    mtimeNsec = 0;
+  }
+  const xattrs = await readXattrs(source, options.xattrs ?? isLayerXattr);
+  const header: TarHeader = {
+    name: type === 'directory' ? `${name}/` : name,
+    type,
+    mode: Number(stat.mode & 0o7777n),
+    uid: Number(stat.uid),
+    gid: Number(stat.gid),
+    size: type === 'file' ? Number(stat.size) : 0,
+    mtimeSec,
+    mtimeNsec,
+    ...(xattrs.size > 0 ? { xattrs } : {}),
+  };
+  if (type === 'symlink') header.linkname = await readlink(source);
+  if (type === 'char' || type === 'block') {
+    // Linux's encoding of device numbers (glibc gnu_dev_major/minor).
+    const rdev = stat.rdev;
+    header.devmajor = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+    header.devminor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
+  }
+  return header;
+}
+
+function entryType(stat: BigIntStats): EntryType | undefined {
+  if (stat.isFile()) return 'file';
+  if (stat.isDirectory()) return 'directory';
+  if (stat.isSymbolicLink()) return 'symlink';
+  if (stat.isCharacterDevice()) return 'char';
+  if (stat.isBlockDevice()) return 'block';
+  if (stat.isFIFO()) return 'fifo';
+  return undefined;
+}
+
+async function* fileContent(path: string, size: number): AsyncGenerator<Buffer> {
+  let read = 0;
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024, end: size - 1 });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    read += chunk.length;
+    yield chunk;
+  }
+  if (read !== size) {
+    throw new InputError(
+      'FILE_CHANGED',
+      `writing layer: ${path} changed while being read (${read} of ${size} bytes)`,
+    );
+  }
+}

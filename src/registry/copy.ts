@@ -1,0 +1,155 @@
+import { SlipwayError } from '../errors/index.js';
+import type { Descriptor } from '../image/descriptor.js';
+import { type ParsedManifest, parseManifest, type RawManifest } from '../image/manifest.js';
+import { formatPlatform, hostPlatform, type Platform, platformMatches } from '../image/platform.js';
+import type { ImageSource, ImageTarget } from '../image/transport.js';
+import { type Emit, silent } from '../log/events.js';
+import { RegistryClient } from './client.js';
+
+// Copying an image between any two back ends: blobs first (in parallel,
+// skipping what the target has, mounting within one registry), manifests last,
+// so a target never holds a manifest that points at a missing blob.
+
+/** What to copy and how. */
+export interface CopyOptions {
+  /** Tag the copied manifest gets at the target; without one it is stored by digest. */
+  tag?: string;
+  /** From an index: one platform (default: this machine's) or all of them. */
+  platform?: Platform | 'all';
+  /** Blobs in flight at once. */
+  concurrency?: number;
+  emit?: Emit;
+}
+
+/** The manifest written at the target. */
+export interface CopyResult {
+  manifest: RawManifest;
+  descriptor: Descriptor;
+  /** Blobs by what happened to them. */
+  blobs: { copied: number; skipped: number; mounted: number };
+}
+
+/** Copy the image or index `selector` names from `source` to `target`. */
+export async function copyImage(
+  source: ImageSource,
+  target: ImageTarget,
+  selector: string,
+  options: CopyOptions = {},
+): Promise<CopyResult> {
+  const stats = { copied: 0, skipped: 0, mounted: 0 };
+  const copier = new Copier(source, target, options, stats);
+  const root = await source.fetchManifest(selector);
+  const parsed = parseManifest(root.bytes, root.mediaType);
+  const platform = options.platform ?? hostPlatform();
+  let written: RawManifest;
+  if (parsed.kind === 'index' && platform !== 'all') {
+    const child = pickPlatform(parsed, platform, selector);
+    written = await source.fetchManifest(child.digest);
+    await copier.image(written, options.tag);
+  } else {
+    written = root;
+    await copier.image(root, options.tag);
+  }
+  const descriptor = {
+    mediaType: written.mediaType,
+    digest: written.digest,
+    size: written.bytes.length,
+  };
+  return { manifest: written, descriptor, blobs: stats };
+}
+
+/** The entry of an index for `platform`; an error lists what the index has. */
+export function pickPlatform(
+  parsed: ParsedManifest & { kind: 'index' },
+  platform: Platform,
+  selector: string,
+): Descriptor {
+  const found = parsed.manifest.manifests.find(
+    (d) => d.platform !== undefined && platformMatches(platform, d.platform),
+  );
+  if (found) return found;
+  const offered = parsed.manifest.manifests
+    .flatMap((d) => (d.platform ? [formatPlatform(d.platform)] : []))
+    .join(', ');
+  throw new SlipwayError(
+    'NO_MATCHING_PLATFORM',
+    `${selector}: no image for ${formatPlatform(platform)} in the index (it has ${offered || 'none'})`,
+    { hint: 'pick one with --platform, or copy every platform with --all' },
+  );
+}
+
+class Copier {
+  private readonly emit: Emit;
+  constructor(
+    private readonly source: ImageSource,
+    private readonly target: ImageTarget,
+    private readonly options: CopyOptions,
+    private readonly stats: CopyResult['blobs'],
+  ) {
+    this.emit = options.emit ?? silent;
+  }
+
+  async image(manifest: RawManifest, tag?: string): Promise<void> {
+    const parsed = parseManifest(manifest.bytes, manifest.mediaType);
+    if (parsed.kind === 'index') {
+      for (const child of parsed.manifest.manifests) {
+        await this.image(await this.source.fetchManifest(child.digest));
+      }
+    } else {
+      const blobs = [parsed.manifest.config, ...parsed.manifest.layers];
+      await forEachLimit(blobs, this.options.concurrency ?? 4, (blob) => this.blob(blob));
+    }
+    await this.target.pushManifest(manifest, tag);
+    this.emit({
+      kind: 'copy.manifest',
+      message: `manifest ${manifest.digest}${tag ? ` as ${tag}` : ''}`,
+      digest: manifest.digest,
+      tag,
+    });
+  }
+
+  private async blob(descriptor: Descriptor): Promise<void> {
+    if (/foreign|nondistributable/.test(descriptor.mediaType)) return;
+    const { source, target } = this;
+    let action: 'skipped' | 'mounted' | 'copied';
+    const open = () => source.fetchBlob(descriptor);
+    if (await target.hasBlob(descriptor)) {
+      action = 'skipped';
+    } else if (
+      source instanceof RegistryClient &&
+      target instanceof RegistryClient &&
+      source.registry === target.registry &&
+      source.repository !== target.repository
+    ) {
+      const done = await target.mountOrPush(descriptor, source.repository, open);
+      action = done === 'mounted' ? 'mounted' : 'copied';
+    } else {
+      await target.pushBlob(descriptor, open);
+      action = 'copied';
+    }
+    this.stats[action]++;
+    this.emit({
+      kind: 'copy.blob',
+      message: `${descriptor.digest.slice(0, 19)} ${action} (${descriptor.size} bytes)`,
+      digest: descriptor.digest,
+      size: descriptor.size,
+      action,
+    });
+  }
+}
+
+/** Run `work` on every item with at most `limit` at once; the first failure wins. */
+export async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(runners);
+}

@@ -1,0 +1,54 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { DigestMismatchError } from '../errors/index.js';
+import { type Digest, Digester, digestAlgorithm } from '../image/digest.js';
+
+/** What a stream of content must turn out to be. */
+export interface ExpectedContent {
+  digest: Digest;
+  size?: number;
+}
+
+/**
+ * A pass-through stream that digests what flows through it and fails at the
+ * end (or as soon as the size is exceeded) if the content is not `expected`.
+ * `what` names the content in the error: `blob sha256:… from 127.0.0.1:5000`.
+ */
+export function verifyingStream(expected: ExpectedContent, what: string): Transform {
+  const digester = new Digester(digestAlgorithm(expected.digest));
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      digester.update(chunk);
+      if (expected.size !== undefined && digester.size > expected.size) {
+        callback(tooLong(what, expected.size));
+        return;
+      }
+      callback(null, chunk);
+    },
+    flush(callback: TransformCallback) {
+      callback(mismatch(expected, { digest: digester.digest(), size: digester.size }, what));
+    },
+  });
+}
+
+function tooLong(what: string, size: number): DigestMismatchError {
+  return new DigestMismatchError(`${what}: content is longer than its size ${size}`);
+}
+
+/** The error for content that did not match, or undefined when it did. */
+export function mismatch(
+  expected: ExpectedContent,
+  actual: { digest: Digest; size: number },
+  what: string,
+): DigestMismatchError | undefined {
+  if (expected.size !== undefined && actual.size !== expected.size) {
+    return new DigestMismatchError(
+      `${what}: got ${actual.size} bytes, expected ${expected.size} (truncated or corrupt)`,
+    );
+  }
+  if (actual.digest !== expected.digest) {
+    return new DigestMismatchError(
+      `${what}: content has digest ${actual.digest}, expected ${expected.digest}`,
+    );
+  }
+  return undefined;
+}

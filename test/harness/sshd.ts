@@ -1,0 +1,108 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+
+// Real OpenSSH servers for host deployment tests: each listens on 127.0.0.1
+// on a free port with its own ed25519 host key, runs as root with its own
+// authorized_keys file, and stops with the test.
+
+const run = promisify(execFile);
+
+/** An ed25519 key pair made by ssh-keygen; `publicKey` is the one-line form. */
+export interface KeyPair {
+  privateKey: string;
+  publicKey: string;
+  path: string;
+}
+
+/** Make a key pair with no passphrase under `dir`. */
+export async function generateKey(dir: string, name: string): Promise<KeyPair> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, name);
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', path]);
+  const publicKey = (await readFile(`${path}.pub`, 'utf8')).trim();
+  return { privateKey: await readFile(path, 'utf8'), publicKey, path };
+}
+
+/** A running sshd. */
+export interface Sshd {
+  port: number;
+  /** The host key as `ssh-ed25519 AAAA…`, without the comment. */
+  hostKey: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Start sshd in `dir` accepting the given public keys. */
+export async function startSshd(dir: string, authorizedKeys: string[]): Promise<Sshd> {
+  await mkdir(dir, { recursive: true });
+  const hostKeyPair = await generateKey(dir, 'host_ed25519');
+  const hostKey = hostKeyPair.publicKey.split(' ').slice(0, 2).join(' ');
+  await writeFile(join(dir, 'authorized_keys'), `${authorizedKeys.join('\n')}\n`, { mode: 0o600 });
+  const port = await freePort();
+  const config = join(dir, 'sshd_config');
+  await writeFile(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKeyPair.path}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'UsePAM no',
+      'PermitRootLogin yes',
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'Subsystem sftp internal-sftp',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  await mkdir('/run/sshd', { recursive: true });
+  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  await waitForPort(port, child, () => stderr);
+  return { port, hostKey, dir, stop: () => stop(child) };
+}
+
+async function waitForPort(port: number, child: ChildProcess, stderr: () => string) {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (child.exitCode !== null) throw new Error(`sshd exited: ${stderr()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await sleep(25);
+  }
+  throw new Error(`sshd did not listen on ${port}: ${stderr()}`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}

@@ -1,0 +1,57 @@
+// Rootless: slipway run as a regular user (nobody, through setpriv) builds in
+// a user namespace where it is root, and says why it cannot switch users.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { makeBusyboxRootfs } from './busybox-rootfs.js';
+
+const rootfs = makeBusyboxRootfs();
+execFileSync('chown', ['-R', '65534:65534', rootfs]);
+after(() => rmSync(rootfs, { recursive: true, force: true }));
+
+const sandbox = fileURLToPath(new URL('../../src/build/sandbox/index.js', import.meta.url));
+
+/** Runs `body` (ESM, with runInSandbox and rootfs in scope) as nobody; returns its stdout. */
+function asNobody(body: string): string {
+  const script = `import { runInSandbox } from ${JSON.stringify(sandbox)};
+const rootfs = ${JSON.stringify(rootfs)};
+${body}`;
+  return execFileSync(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module'],
+    { input: script, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: '/tmp' } },
+  );
+}
+
+test('a regular user runs steps as root of a user namespace', () => {
+  const out = asNobody(`
+const lines = [];
+const events = [];
+const result = await runInSandbox({
+  rootfs,
+  network: 'none',
+  args: ['/bin/sh', '-c', 'id; cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d " "; echo x > /made'],
+  onStdout: (line) => lines.push(line),
+  onStderr: (line) => lines.push('stderr: ' + line),
+  emit: (event) => events.push(event.message),
+});
+console.log(JSON.stringify({ result, lines, events }));`);
+  assert.deepEqual(JSON.parse(out), {
+    result: { exitCode: 0 },
+    lines: ['uid=0(root) gid=0(root)', 'lo'],
+    events: ['sandbox: namespaces (rootless, user namespace)'],
+  });
+});
+
+test('a regular user gets a clear error for USER with another uid', () => {
+  const out = asNobody(`
+const user = { uid: 1000, gid: 1000, additionalGids: [] };
+await runInSandbox({ rootfs, args: ['id'], user }).catch((e) => console.log(e.code, e.message));`);
+  assert.equal(
+    out,
+    'SANDBOX cannot switch to uid 1000 rootless: the user namespace maps only root\n',
+  );
+});
