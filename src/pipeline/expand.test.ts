@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SlipwayError } from '../errors/index.js';
-import { expandString, expandValue, referencedNames } from './expand.js';
+import { expandShell, expandString, expandValue, referencedNames } from './expand.js';
 
 const params = new Map([
   ['TAG', '1.4'],
@@ -46,4 +46,9 @@ test('lenient expansion keeps unknown names for the plan', () => {
     '${OUT}-1.4',
   );
   assert.deepEqual(referencedNames('${A} $B $$C ${D}'), ['A', 'B', 'D']);
+});
+
+test('shell text gets known parameters and keeps the rest for the shell', () => {
+  const text = 'PID=$(pgrep app); echo $PID ${TAG} ${X:-y} $$ $NAME';
+  assert.equal(expandShell(text, lookup), 'PID=$(pgrep app); echo $PID 1.4 ${X:-y} $$ app');
 });

@@ -77,3 +77,19 @@ export function expandValue(
   }
   return value;
 }
+
+const SHELL_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/**
+ * Expand shell text: parameters the run knows are substituted; everything
+ * else (`$PID`, `${X:-y}`, `$$`, `$(...)`) is left for the shell to expand.
+ */
+export function expandShell(value: unknown, lookup: Lookup): unknown {
+  if (typeof value === 'string') {
+    return value.replace(SHELL_REFERENCE, (whole, braced?: string, bare?: string) => {
+      return lookup(braced ?? bare ?? '') ?? whole;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item) => expandShell(item, lookup));
+  return value;
+}

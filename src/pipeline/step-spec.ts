@@ -1,4 +1,4 @@
-import { expandValue, type Lookup } from './expand.js';
+import { expandShell, expandValue, type Lookup } from './expand.js';
 import type { StepNode } from './model.js';
 import type { StepKind, StepSpec } from './step.js';
 
@@ -6,8 +6,8 @@ import type { StepKind, StepSpec } from './step.js';
 // way to point at any of its keys in the file.
 
 /**
- * Expand a step's fields. Keys the kind lists as `rawKeys` (shell text) are
- * kept as written. `onMissing` makes a lenient expansion for the plan.
+ * Expand a step's fields. Keys the kind lists as `rawKeys` (shell text) get
+ * only the parameters the run knows; the shell expands the rest. `onMissing` makes a lenient expansion for the plan.
  */
 export function expandStep(
   step: StepNode,
@@ -19,7 +19,9 @@ export function expandStep(
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(step.fields)) {
     const site = { field: key, where: step.locate(key) };
-    fields[key] = raw.has(key) ? value : expandValue(value, lookup, site, onMissing);
+    fields[key] = raw.has(key)
+      ? expandShell(value, lookup)
+      : expandValue(value, lookup, site, onMissing);
   }
   const text = (value: string, key: string) =>
     String(expandValue(value, lookup, { field: key, where: step.locate(key) }, onMissing));

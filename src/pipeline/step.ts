@@ -78,8 +78,8 @@ export interface StepKind {
   /** Keys this kind accepts beyond the common ones (name, dependsOn, ...). */
   keys: readonly string[];
   /**
-   * Keys whose strings are shell text: the runner does not expand `$X` in
-   * them (a shell would), and passes every parameter as an environment variable.
+   * Keys whose strings are shell text: the runner substitutes the parameters
+   * it knows and leaves any other `$X`, `${X:-y}` or `$$` for the shell.
    */
   rawKeys?: readonly string[];
   /** Keys whose values are secrets (`password`): masked from the plan on. */
