@@ -78,7 +78,10 @@ async function makeImage(cache: string): Promise<{ layout: string; bytes: number
     ...manifest,
     annotations: { 'org.opencontainers.image.ref.name': 'latest' },
   };
-  await writeFile(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [entry] }));
+  await writeFile(
+    join(layout, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [entry] }),
+  );
   await writeFile(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   const bytes = layers.reduce((sum, l) => sum + l.size, config.size);
   const result = { layout, bytes };
@@ -97,13 +100,17 @@ interface Measured {
 function measure(command: string[], env: NodeJS.ProcessEnv): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-v', ...command], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-v', ...command], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c));
     child.on('close', (status) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (status !== 0) return reject(new Error(`${command.join(' ')} failed:\n${stderr}`));
-      const field = (name: string) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(stderr)?.[1] ?? 0);
+      const field = (name: string) =>
+        Number(new RegExp(`${name}: ([\\d.]+)`).exec(stderr)?.[1] ?? 0);
       resolve({
         seconds,
         cpuSeconds: field('User time \\(seconds\\)') + field('System time \\(seconds\\)'),
@@ -131,14 +138,45 @@ async function main(): Promise<void> {
         const dest = `${registry.host}/bench/${tool}:1`;
         const push =
           tool === 'slipway'
-            ? [process.execPath, bin, 'push', '--progress', 'quiet', `oci:${image.layout}:latest`, dest]
-            : ['skopeo', 'copy', '--quiet', '--dest-tls-verify=false', `oci:${image.layout}:latest`, `docker://${dest}`];
+            ? [
+                process.execPath,
+                bin,
+                'push',
+                '--progress',
+                'quiet',
+                `oci:${image.layout}:latest`,
+                dest,
+              ]
+            : [
+                'skopeo',
+                'copy',
+                '--quiet',
+                '--dest-tls-verify=false',
+                `oci:${image.layout}:latest`,
+                `docker://${dest}`,
+              ];
         record(`${tool} push`, await measure(push, env));
         const out = join(work, `pull-${tool}-${round}`);
         const pull =
           tool === 'slipway'
-            ? [process.execPath, bin, 'pull', '--progress', 'quiet', dest, '--output', `oci:${out}:x`]
-            : ['skopeo', 'copy', '--quiet', '--src-tls-verify=false', `docker://${dest}`, `oci:${out}:x`];
+            ? [
+                process.execPath,
+                bin,
+                'pull',
+                '--progress',
+                'quiet',
+                dest,
+                '--output',
+                `oci:${out}:x`,
+              ]
+            : [
+                'skopeo',
+                'copy',
+                '--quiet',
+                '--src-tls-verify=false',
+                `docker://${dest}`,
+                `oci:${out}:x`,
+              ];
         record(`${tool} pull`, await measure(pull, env));
         await rm(out, { recursive: true, force: true });
         await registry.stop();
@@ -154,14 +192,24 @@ async function main(): Promise<void> {
   const line = (name: string) =>
     `${(mib / best(name)).toFixed(1)} MiB/s (${best(name).toFixed(2)} s, ${cpu(name).toFixed(2)} s CPU)`;
   const load = (await readFile('/proc/loadavg', 'utf8')).split(' ')[0];
-  console.log(`image: ${LAYERS} layers, ${mib.toFixed(0)} MiB; best of ${ROUNDS} rounds; load ${load}`);
+  console.log(
+    `image: ${LAYERS} layers, ${mib.toFixed(0)} MiB; best of ${ROUNDS} rounds; load ${load}`,
+  );
   for (const op of ['push', 'pull']) {
     const ratio = best(`skopeo ${op}`) / best(`slipway ${op}`);
-    console.log(`${op}: slipway ${line(`slipway ${op}`)}, skopeo ${line(`skopeo ${op}`)}, ratio ${ratio.toFixed(2)}`);
+    console.log(
+      `${op}: slipway ${line(`slipway ${op}`)}, skopeo ${line(`skopeo ${op}`)}, ratio ${ratio.toFixed(2)}`,
+    );
   }
-  const peak = Math.max(...['slipway push', 'slipway pull'].flatMap((n) => results[n]!.map((m) => m.peakRssKiB)));
-  const skopeoPeak = Math.max(...['skopeo push', 'skopeo pull'].flatMap((n) => results[n]!.map((m) => m.peakRssKiB)));
-  console.log(`peak RSS: slipway ${(peak / 1024).toFixed(0)} MiB, skopeo ${(skopeoPeak / 1024).toFixed(0)} MiB`);
+  const peak = Math.max(
+    ...['slipway push', 'slipway pull'].flatMap((n) => results[n]!.map((m) => m.peakRssKiB)),
+  );
+  const skopeoPeak = Math.max(
+    ...['skopeo push', 'skopeo pull'].flatMap((n) => results[n]!.map((m) => m.peakRssKiB)),
+  );
+  console.log(
+    `peak RSS: slipway ${(peak / 1024).toFixed(0)} MiB, skopeo ${(skopeoPeak / 1024).toFixed(0)} MiB`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -189,10 +189,8 @@ test('an undefined parameter names the file, line and column', () =>
     { files: { 'deploy/app.yml': DEPLOYMENT.replace('GITEE_DOCKER_IMAGE', 'GITEE_DOCKER_IMAG') } },
     async ({ fake, ctx }) => {
       await assert.rejects(k8sDeploy.run(spec(), ctx), {
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: pipeline parameter syntax
         message: 'undefined parameter ${GITEE_DOCKER_IMAG}',
         location: { file: 'deploy/app.yml', line: 16, column: 18 },
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: pipeline parameter syntax
         hint: 'did you mean ${GITEE_DOCKER_IMAGE}? (write $${GITEE_DOCKER_IMAG} to keep the text as is)',
       });
       assert.deepEqual(fake.requests, []);
@@ -203,7 +201,6 @@ test('fields owned by another manager conflict unless forced', () =>
   setup({}, async ({ fake, ctx }) => {
     await k8sDeploy.run(spec(), ctx);
     const scaled = DEPLOYMENT.replace('replicas: 2', 'replicas: 5').replace(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: pipeline parameter syntax
       '${GITEE_DOCKER_IMAGE}',
       IMAGE,
     );
