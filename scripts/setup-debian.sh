@@ -26,6 +26,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+# A linked node_modules is a shared install (a git worktree's): npm ci would
+# empty the folder it points at, so it is left alone. Otherwise install when
+# something package.json names is missing or at another version.
+if [[ -L node_modules ]]; then
+  :
+elif [[ ! -d node_modules ]] || ! npm ls --silent >/dev/null 2>&1; then
   npm ci --no-audit --no-fund
 fi
