@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { parseDigest } from '../image/digest.js';
 import { Masker } from '../log/index.js';
 import { credentialStore } from '../pipeline/credentials.js';
 import { parsePipeline } from '../pipeline/load.js';
@@ -22,8 +23,8 @@ const dirs: string[] = [];
 after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
 const builds: Array<BuildImageOptions & { seen: string }> = [];
-const DIGEST = `sha256:${'ab'.repeat(32)}`;
-const docker = dockerBuildStep(async () => async (options) => {
+const DIGEST = parseDigest(`sha256:${'ab'.repeat(32)}`);
+const docker = dockerBuildStep(async (options) => {
   const jar = join(options.contextDir, 'target', 'app.txt');
   builds.push({ ...options, seen: existsSync(jar) ? readFileSync(jar, 'utf8').trim() : 'missing' });
   return { digest: DIGEST, references: options.tags };
@@ -113,7 +114,7 @@ test('a build artifact flows into build@docker, which outputs its image by alias
   assert.deepEqual(api?.buildArgs, { JAR: 'target/app.txt' });
   assert.deepEqual(api?.platforms, ['linux/amd64']);
   assert.deepEqual(api?.insecureRegistries, ['127.0.0.1:5999']);
-  assert.deepEqual(api?.credentials?.lookup('127.0.0.1:5999'), {
+  assert.deepEqual(await api?.credentials?.lookup('127.0.0.1:5999'), {
     username: 'ci',
     password: 'cred-pass-123',
   });

@@ -104,8 +104,8 @@ async function pullArtifacts(entries: string[], spec: StepSpec, context: StepCon
   }
 }
 
-/** The build@docker step kind over a build engine (`loadEngine` gives buildImage). */
-export function dockerBuildStep(loadEngine: () => Promise<BuildImage>): StepKind {
+/** The build@docker step kind over a build engine (build/index.ts `buildImage`). */
+export function dockerBuildStep(buildImage: BuildImage): StepKind {
   return {
     kinds: ['build@docker'],
     keys: DOCKER_KEYS,
@@ -121,7 +121,6 @@ export function dockerBuildStep(loadEngine: () => Promise<BuildImage>): StepKind
       const host = fields.image.split('/')[0] ?? '';
       const insecure = (context.config.insecureRegistries ?? '').split(',').filter(Boolean);
       if (LOOPBACK.test(host)) insecure.push(host);
-      const buildImage = await loadEngine();
       context.emit({ kind: 'docker.build', message: `building ${fields.image}`, level: 'info' });
       const result = await buildImage({
         contextDir: join(context.workspace, fields.context),
@@ -132,7 +131,7 @@ export function dockerBuildStep(loadEngine: () => Promise<BuildImage>): StepKind
         noCache: fields.noCache,
         push: true,
         platforms: fields.platforms,
-        credentials: { lookup: (h) => (h === host ? credential : undefined) },
+        credentials: { lookup: async (h) => (h === host ? credential : undefined) },
         insecureRegistries: insecure,
         emit: context.emit,
         signal: context.signal,

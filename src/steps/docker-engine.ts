@@ -1,8 +1,7 @@
-import type { Emit } from '../log/index.js';
+import type { BuildOptions, BuildResult } from '../build/index.js';
 
-// The build engine's entry point as build@docker calls it. build/index.ts
-// exports `buildImage` with this shape; the step takes it injected so tests
-// can hand it a fake.
+// The build engine as build@docker calls it: build/index.ts `buildImage`,
+// passed in so that unit tests of the step can hand it a recording fake.
 
 /** A registry account for one host. */
 export interface BasicCredential {
@@ -10,32 +9,11 @@ export interface BasicCredential {
   password: string;
 }
 
-/** Credentials by registry host (src/auth's lookup). */
-export interface CredentialSource {
-  lookup(host: string): BasicCredential | undefined;
-}
+/** What the step asks of the engine. */
+export type BuildImageOptions = BuildOptions;
 
-export interface BuildImageOptions {
-  contextDir: string;
-  dockerfile: string;
-  tags: string[];
-  buildArgs: Record<string, string>;
-  target?: string;
-  noCache: boolean;
-  push: boolean;
-  platforms?: string[];
-  credentials?: CredentialSource;
-  insecureRegistries?: string[];
-  emit: Emit;
-  signal?: AbortSignal;
-  home?: string;
-}
+/** What the step reads back: the pushed digest and references. */
+export type BuildImageResult = Pick<BuildResult, 'digest' | 'references'>;
 
-export interface BuildImageResult {
-  /** The manifest (or index) digest pushed. */
-  digest: string;
-  /** The references pushed. */
-  references: string[];
-}
-
+/** The engine's entry point (build/index.ts `buildImage` has this shape). */
 export type BuildImage = (options: BuildImageOptions) => Promise<BuildImageResult>;

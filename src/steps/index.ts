@@ -1,10 +1,10 @@
+import { buildImage } from '../build/index.js';
 import type { StepKind } from '../pipeline/step.js';
 import { agentDeploy } from './agent-deploy.js';
 import { agentRolling } from './agent-rolling.js';
 import { agentShell } from './agent-shell.js';
 import { buildToolStep } from './build-tool.js';
 import { dockerBuildStep } from './docker-build.js';
-import { loadBuildEngine } from './engine.js';
 import { publishGeneral } from './publish-general.js';
 import { publishRelease } from './publish-release.js';
 import { noToolchainRuntime } from './toolchain-runtime.js';
@@ -18,7 +18,7 @@ const shell = (kind: StepKind): StepKind => ({ ...kind, rawKeys: kind.rawKeys ??
 /** The shared registry of step kinds; the CLI hands it to the runner. */
 export const stepKinds: StepKind[] = [
   buildToolStep(noToolchainRuntime),
-  dockerBuildStep(loadBuildEngine),
+  dockerBuildStep(buildImage),
   publishGeneral,
   publishRelease,
   shell(agentShell),
