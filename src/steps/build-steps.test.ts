@@ -194,6 +194,41 @@ stages:
   await writeFile(join(secondWs, 'x'), '');
 });
 
+/** Whether `pid` is gone: no such process, or a zombie waiting to be reaped. */
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z';
+}
+
+test('a step past its timeout is killed with the processes it started', async () => {
+  const text = `version: '1.0'
+name: slow
+stages:
+  - name: s
+    steps:
+      - step: build@maven
+        name: hangs
+        strategy: {timeout: 1s, retry: 1}
+        commands:
+          - sleep 300 & echo $! >> pids; wait
+`;
+  const { report, workspace } = await run(text);
+  assert.deepEqual(
+    report.steps.map((s) => [s.name, s.status, s.retries, s.error]),
+    [['hangs', 'timeout', 1, 'timed out after 1.0s']],
+  );
+  const pids = (await readFile(join(workspace, 'pids'), 'utf8')).trim().split('\n').map(Number);
+  assert.equal(pids.length, 2);
+  assert.deepEqual(
+    pids.map((pid) => gone(pid)),
+    [true, true],
+  );
+});
+
 test('without --host-tools a build step says no toolchain image is available', async () => {
   const { report } = await run(pipeline, { hostTools: false, steps: ['build_maven'] });
   assert.equal(report.steps[0]?.status, 'failed');
