@@ -211,3 +211,21 @@ test('--step runs only the named steps; secrets are masked in outputs and logs',
   assert.deepEqual(report.steps[0]?.outputs, { T: '***' });
   assert.equal((await readFile(report.steps[0]?.log ?? '', 'utf8')).includes('hunter2'), false);
 });
+
+test('--stage runs only the named stages; a misspelt one is refused with a suggestion', async () => {
+  const lines = [
+    'stages:',
+    '  - name: compile',
+    '    steps:',
+    '      - {step: test@fake, name: a}',
+    '  - name: package',
+    '    displayName: Package',
+    '    steps:',
+    '      - {step: test@fake, name: b}',
+  ];
+  const report = await runPipeline(await options(lines, { stages: ['Package'] }));
+  assert.deepEqual(summary(report), ['a:skipped (not selected)', 'b:success']);
+  await assert.rejects(runPipeline(await options(lines, { stages: ['pakage'] })), {
+    message: '--stage pakage: no such stage (did you mean "package"?)',
+  });
+});
