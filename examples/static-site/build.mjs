@@ -3,24 +3,30 @@
 // build number the pipeline gives (GITEE_PIPELINE_BUILD_NUMBER).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
-const escape = (text) =>
-  String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+const html = (text) =>
+  String(text).replace(
+    /[&<>"]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c],
+  );
 
 const names = readdirSync('pages')
   .filter((file) => file.endsWith('.json'))
   .map((file) => file.slice(0, -'.json'.length))
   .sort();
-const pages = names.map((name) => ({ name, ...JSON.parse(readFileSync(`pages/${name}.json`, 'utf8')) }));
-const nav = pages.map((p) => `<a href="${p.name}.html">${escape(p.title)}</a>`).join(' | ');
+const pages = names.map((name) => ({
+  name,
+  ...JSON.parse(readFileSync(`pages/${name}.json`, 'utf8')),
+}));
+const nav = pages.map((p) => `<a href="${p.name}.html">${html(p.title)}</a>`).join(' | ');
 
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist');
 for (const page of pages) {
-  const body = page.body.map((paragraph) => `<p>${escape(paragraph)}</p>`).join('\n');
+  const body = page.body.map((paragraph) => `<p>${html(paragraph)}</p>`).join('\n');
   writeFileSync(
     `dist/${page.name}.html`,
-    `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escape(page.title)}</title></head>\n` +
-      `<body><nav>${nav}</nav>\n<h1>${escape(page.title)}</h1>\n${body}\n</body></html>\n`,
+    `<!doctype html>\n<html><head><meta charset="utf-8"><title>${html(page.title)}</title></head>\n` +
+      `<body><nav>${nav}</nav>\n<h1>${html(page.title)}</h1>\n${body}\n</body></html>\n`,
   );
 }
 const build = process.env.GITEE_PIPELINE_BUILD_NUMBER ?? 'local';

@@ -142,6 +142,11 @@ test('--dry-run prints the plan with parameters resolved and secrets masked', ()
   const run = slipway(...secretFlags, '--dry-run');
   assert.equal(run.status, 0, run.err);
   const lines = run.out.split('\n');
+  // The first test's run, another process, was #1: the number is kept on disk.
+  assert.equal(
+    lines[0],
+    `pipeline master-pipeline (${join(repo, '.workflow/master-pipeline.yml')}), next build #2`,
+  );
   assert.ok(lines.includes('  REGISTRY_PASSWORD=***'));
   assert.ok(lines.includes('  DEPLOY_NOTE=***'));
   assert.ok(lines.includes('  NAME_IN_FILE=plain-value'));
