@@ -3,7 +3,7 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunReport } from '../../src/pipeline/report.js';
-import { makeBusyboxImage, pushBaseImage } from './base-image.js';
+import { type BaseImage, makeBusyboxImage, pushBaseImage } from './base-image.js';
 import { makeJreImage } from './jre-image.js';
 import { type RegistryHandle, startRegistry } from './registry.js';
 
@@ -20,6 +20,8 @@ export interface ExampleRegistry {
   /** Full references of the base images. */
   jre: string;
   busybox: string;
+  /** The base images as made, with their digests. */
+  bases: { jre: BaseImage; busybox: BaseImage };
   /** A credentials file (id `registry`) for `slipway run --credentials`. */
   credentialsFile: string;
   stop(): Promise<void>;
@@ -30,8 +32,9 @@ export async function startExampleRegistry(dir: string): Promise<ExampleRegistry
   const registry = await startRegistry('basic');
   try {
     const account = { username: registry.username, password: registry.password };
-    await pushBaseImage(registry.host, 'base/jre:17', account, await makeJreImage());
-    await pushBaseImage(registry.host, 'base/busybox:latest', account, await makeBusyboxImage());
+    const bases = { jre: await makeJreImage(), busybox: await makeBusyboxImage() };
+    await pushBaseImage(registry.host, 'base/jre:17', account, bases.jre);
+    await pushBaseImage(registry.host, 'base/busybox:latest', account, bases.busybox);
     await mkdir(dir, { recursive: true });
     const credentialsFile = join(dir, 'credentials.yml');
     const entry = { type: 'account', username: registry.username, password: registry.password };
@@ -40,6 +43,7 @@ export async function startExampleRegistry(dir: string): Promise<ExampleRegistry
       registry,
       jre: `${registry.host}/base/jre:17`,
       busybox: `${registry.host}/base/busybox:latest`,
+      bases,
       credentialsFile,
       stop: () => registry.stop(),
     };

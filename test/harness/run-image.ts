@@ -36,23 +36,38 @@ function creds(flag: string, account: Account): string[] {
     : [flag, `${account.username}:${account.password ?? ''}`];
 }
 
+/** What the registry serves for a reference: the manifest's digest, and the config. */
+export interface InspectedImage {
+  digest: string;
+  manifest: { layers: Array<{ digest: string }>; config: { digest: string } };
+  config: { config: { Env?: string[]; Entrypoint?: string[]; User?: string } };
+}
+
+/** Read `reference`'s manifest and config with skopeo (plain HTTP, no unpacking). */
+export async function inspectImage(reference: string, account: Account): Promise<InspectedImage> {
+  const flags = ['--tls-verify=false', ...creds('--creds', account)];
+  const raw = await run('skopeo', ['inspect', '--raw', ...flags, `docker://${reference}`]);
+  const config = await run('skopeo', ['inspect', '--config', ...flags, `docker://${reference}`]);
+  return {
+    digest: `sha256:${createHash('sha256').update(raw.stdout).digest('hex')}`,
+    manifest: JSON.parse(raw.stdout),
+    config: JSON.parse(config.stdout),
+  };
+}
+
 /** Pull `reference` (over plain HTTP) into `dir` and unpack it there with umoci. */
 export async function pullImage(
   reference: string,
   account: Account,
   dir: string,
 ): Promise<PulledImage> {
-  const source = `docker://${reference}`;
-  const raw = await run('skopeo', [
-    ...['inspect', '--raw', '--tls-verify=false', ...creds('--creds', account)],
-    source,
-  ]);
-  const digest = `sha256:${createHash('sha256').update(raw.stdout).digest('hex')}`;
+  const { digest, manifest } = await inspectImage(reference, account);
   await mkdir(dir, { recursive: true });
   const layout = join(dir, 'layout');
   await run('skopeo', [
     ...['copy', '--quiet', '--src-tls-verify=false', ...creds('--src-creds', account)],
-    ...[source, `oci:${layout}:image`],
+    // By digest, so the pulled image is the one inspected.
+    ...[`docker://${reference.replace(/:[^/:]+$/, '')}@${digest}`, `oci:${layout}:image`],
   ]);
   const bundle = join(dir, 'bundle');
   await run('umoci', ['unpack', '--image', `${layout}:image`, bundle]);
@@ -62,7 +77,7 @@ export async function pullImage(
   const { args, env, cwd, user } = spec.process;
   return {
     digest,
-    manifest: JSON.parse(raw.stdout),
+    manifest,
     rootfs: join(bundle, 'rootfs'),
     process: { args, env, cwd, user: { uid: user.uid, gid: user.gid } },
   };

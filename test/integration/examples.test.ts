@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import {
   runPipeline,
   startExampleRegistry,
 } from '../harness/examples.js';
-import { pullImage, startImage } from '../harness/run-image.js';
+import { inspectImage, pullImage, startImage } from '../harness/run-image.js';
 
 // The examples/ projects end to end, as the README's main job runs them:
 // `slipway run` against Debian's docker-registry with basic auth, the pushed
@@ -29,6 +30,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+// The base layer, then WORKDIR /app and COPY --from=verify.
+const LAYERS = 3;
 const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const account = () => ({
   username: examples.registry.username,
@@ -69,6 +72,10 @@ test('java-service: Maven Build -> Image Build pushes a two-stage image that ans
   assert.equal(pulled.digest, digest);
   const jar = await readFile(join(workspace, 'target/app.jar'));
   assert.equal(sha256(await readFile(join(pulled.rootfs, 'app/app.jar'))), sha256(jar));
+  assert.equal(pulled.manifest.layers[0]?.digest, examples.bases.jre.layerDigest);
+  assert.equal(pulled.manifest.layers.length, LAYERS);
+  // The self-test ran in the first stage: its JVM's files are not in the image.
+  assert.equal(existsSync(join(pulled.rootfs, 'tmp/hsperfdata_root')), false);
   assert.deepEqual(pulled.process.args, ['java', '-jar', '/app/app.jar']);
   assert.deepEqual(pulled.process.user, { uid: 65534, gid: 65534 });
   assert.equal(pulled.process.cwd, '/app');
@@ -101,12 +108,14 @@ test('fan-out: one Maven build, three aliased image builds, each read by its nex
     assert.equal(next[`${name.toUpperCase()}_DEPLOYED`], image[`${alias}_PINNED`]);
     const manifest = JSON.parse(await readFile(join(workspace, `deploy/${name}.yaml`), 'utf8'));
     assert.equal(manifest.spec.template.spec.containers[0].image, image[`${alias}_PINNED`]);
-    const pulled = await pullImage(image[alias] ?? '', account(), join(dir, `pull-${name}`));
-    assert.equal(pulled.digest, digest);
-    assert.ok(pulled.process.env.includes(`SERVICE_NAME=${name}`), pulled.process.env.join(' '));
+    const pushed = await inspectImage(image[alias] ?? '', account());
+    assert.equal(pushed.digest, digest);
+    assert.ok(pushed.config.config.Env?.includes(`SERVICE_NAME=${name}`));
     digests.add(digest);
     if (name !== 'worker') continue;
-    const service = await startImage(pulled);
+    const service = await startImage(
+      await pullImage(image[alias] ?? '', account(), join(dir, 'pull-worker')),
+    );
     try {
       assert.deepEqual(await service.get('/'), { status: 200, body: 'hello from worker' });
     } finally {
