@@ -229,3 +229,23 @@ test('--stage runs only the named stages; a misspelt one is refused with a sugge
     message: '--stage pakage: no such stage (did you mean "package"?)',
   });
 });
+
+test("the pipeline's stepTimeout bounds every step without a timeout of its own", async () => {
+  const report = await runPipeline(
+    await options([
+      'strategy: {stepTimeout: 300ms}',
+      'stages:',
+      '  - name: s',
+      '    steps:',
+      '      - {step: test@fake, name: waits, wait: "yes"}',
+      '      - {step: test@fake, name: own, wait: "yes", strategy: {timeout: 500ms}}',
+    ]),
+  );
+  assert.deepEqual(
+    report.steps.map((s) => [s.name, s.status, s.error]),
+    [
+      ['waits', 'timeout', 'timed out after 0.3s'],
+      ['own', 'timeout', 'timed out after 0.5s'],
+    ],
+  );
+});
