@@ -4,6 +4,7 @@ import { copyFile, lstat, mkdir, readFile, readlink, realpath, symlink } from 'n
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { type BaseImage, cachedImage, makeBusyboxRootfs, PATH_ENV } from './base-image.js';
+import { goArch } from './image-layout.js';
 
 // A Java runtime base image made from this machine's Debian packages, with no
 // registry: busybox-static for a shell, a JRE cut from the installed JDK by
@@ -12,8 +13,8 @@ import { type BaseImage, cachedImage, makeBusyboxRootfs, PATH_ENV } from './base
 
 const run = promisify(execFile);
 
-/** The JDK the runtime is cut from (Debian's default for Java 17). */
-export const JDK_HOME = '/usr/lib/jvm/java-17-openjdk-amd64';
+/** The JDK the runtime is cut from: Debian's openjdk-17-jdk-headless for this arch. */
+export const JDK_HOME = `/usr/lib/jvm/java-17-openjdk-${goArch()}`;
 /** Where the runtime lives inside the image. */
 export const JAVA_HOME = '/opt/java/openjdk';
 /** The modules of the runtime: enough for JDK-only services and their tools. */
