@@ -52,7 +52,8 @@ test('a global that is nowhere set is an error at its line, saying where to set 
       assert.equal(
         error.describe(),
         'p.yml:7:5: global variable DEPLOY_TOKEN is not set\n' +
-          '  hint: add it to the --vars-file, export DEPLOY_TOKEN=..., or pass --var DEPLOY_TOKEN=...',
+          '  hint: add it to the --vars-file, export DEPLOY_TOKEN=..., ' +
+          'or pass --var DEPLOY_TOKEN=...',
       );
       return true;
     },

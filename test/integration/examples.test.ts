@@ -89,7 +89,7 @@ test('java-service: Maven Build -> Image Build pushes a two-stage image that ans
   }
 });
 
-test('fan-out: one Maven build, three aliased image builds, each read by its next step', async () => {
+test('fan-out: one jar, three aliased image builds, each read by the step after it', async () => {
   const host = examples.registry.host;
   const { workspace, run } = await runExample('java-service', 'fan-out-pipeline', {
     REGISTRY: host,
