@@ -21,6 +21,7 @@ import { type LayoutConfig, sha256File, writeImageLayout } from './image-layout.
 
 const run = promisify(execFile);
 const BUSYBOX = '/bin/busybox';
+/** The PATH of the test base images, as Docker's default. */
 export const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** The digests of the test base image, as written in its OCI layout. */

@@ -74,7 +74,7 @@ export interface PipelineRun {
 }
 
 /** Run `slipway run ARGS --report` in `cwd` with SLIPWAY_HOME `home`; `echo` copies output. */
-export async function runPipeline(
+export async function runSlipway(
   args: string[],
   options: { cwd: string; home: string; echo?: boolean },
 ): Promise<PipelineRun> {
