@@ -7,7 +7,7 @@ import { dockerBuildStep } from './docker-build.js';
 import { loadBuildEngine } from './engine.js';
 import { publishGeneral } from './publish-general.js';
 import { publishRelease } from './publish-release.js';
-import { noToolchainRuntime } from './toolchain-runtime.js';
+import { containerRuntime } from './toolchain-container.js';
 
 // Every step kind slipway runs. One file per kind under steps/; add yours
 // to this list (publish@*, deploy@*, shell@agent, ...).
@@ -17,7 +17,7 @@ const shell = (kind: StepKind): StepKind => ({ ...kind, rawKeys: kind.rawKeys ??
 
 /** The shared registry of step kinds; the CLI hands it to the runner. */
 export const stepKinds: StepKind[] = [
-  buildToolStep(noToolchainRuntime),
+  buildToolStep(containerRuntime()),
   dockerBuildStep(loadBuildEngine),
   publishGeneral,
   publishRelease,
