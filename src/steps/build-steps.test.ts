@@ -194,27 +194,33 @@ stages:
   await writeFile(join(secondWs, 'x'), '');
 });
 
-test('without --host-tools a build step says which toolchain image it cannot pull', async () => {
-  const port = await closedPort();
-  const map = join(await mkdtemp(join(tmpdir(), 'slipway-map-')), 'toolchains.json');
-  dirs.push(join(map, '..'));
-  await writeFile(
-    map,
-    JSON.stringify({ 'build@maven': `127.0.0.1:${port}/tools/maven:{mavenVersion}` }),
-  );
-  const { report } = await run(pipeline, {
-    hostTools: false,
-    steps: ['build_maven'],
-    config: { toolchains: map },
-  });
-  assert.equal(report.steps[0]?.status, 'failed');
-  assert.deepEqual(report.steps[0]?.error?.split('\n'), [
-    `toolchain image 127.0.0.1:${port}/tools/maven:3.6.3 is not available: cannot reach registry ` +
-      `127.0.0.1:${port}: GET https://127.0.0.1:${port}/v2/: connect ECONNREFUSED 127.0.0.1:${port}`,
-    '  hint: run with --host-tools to use the tools installed on this machine, or point the ' +
-      'toolchain map (--toolchains FILE) at an image your registries hold',
-  ]);
-});
+const asRoot = { skip: process.getuid?.() !== 0 ? 'toolchain containers need root' : false };
+
+test(
+  'without --host-tools a build step says which toolchain image it cannot pull',
+  asRoot,
+  async () => {
+    const port = await closedPort();
+    const map = join(await mkdtemp(join(tmpdir(), 'slipway-map-')), 'toolchains.json');
+    dirs.push(join(map, '..'));
+    await writeFile(
+      map,
+      JSON.stringify({ 'build@maven': `127.0.0.1:${port}/tools/maven:{mavenVersion}` }),
+    );
+    const { report } = await run(pipeline, {
+      hostTools: false,
+      steps: ['build_maven'],
+      config: { toolchains: map },
+    });
+    assert.equal(report.steps[0]?.status, 'failed');
+    assert.deepEqual(report.steps[0]?.error?.split('\n'), [
+      `toolchain image 127.0.0.1:${port}/tools/maven:3.6.3 is not available: cannot reach registry ` +
+        `127.0.0.1:${port}: GET https://127.0.0.1:${port}/v2/: connect ECONNREFUSED 127.0.0.1:${port}`,
+      '  hint: run with --host-tools to use the tools installed on this machine, or point the ' +
+        'toolchain map (--toolchains FILE) at an image your registries hold',
+    ]);
+  },
+);
 
 /** A port nothing listens on: one that was free a moment ago. */
 function closedPort(): Promise<number> {

@@ -46,6 +46,7 @@ async function fixture(result: SandboxResult, user = '', abort?: AbortController
   const seen: SandboxOptions[] = [];
   const released: string[] = [];
   const parts: ContainerParts = {
+    isRoot: () => true,
     openRoot: async () => image,
     run: async (options) => {
       seen.push(options);
@@ -146,4 +147,20 @@ test('a USER the image does not have fails before anything runs, and the root is
   });
   assert.equal(seen.length, 0);
   assert.equal(released.length, 1);
+});
+
+test('without root it says so before pulling anything, and points at --host-tools', async () => {
+  const { parts, seen, released, run } = await fixture({ exitCode: 0 });
+  parts.isRoot = () => false;
+  await assert.rejects(containerRuntime(parts).run(run), (error: SlipwayError) => {
+    assert.equal(error.code, 'ROOT_REQUIRED');
+    assert.equal(
+      error.describe(),
+      `running commands in toolchain image ${IMAGE} needs root: its layers are unpacked ` +
+        'with their owners and mounted as snapshots\n' +
+        '  hint: run slipway as root, or pass --host-tools to use the tools on this machine',
+    );
+    return true;
+  });
+  assert.deepEqual([seen.length, released.length], [0, 0]);
 });

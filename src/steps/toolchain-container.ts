@@ -9,7 +9,7 @@ import {
   type SandboxOptions,
   type SandboxResult,
 } from '../build/sandbox/index.js';
-import { messageOf, StepFailedError } from '../errors/index.js';
+import { messageOf, SlipwayError, StepFailedError } from '../errors/index.js';
 import {
   type ToolchainMount,
   type ToolchainRun,
@@ -28,14 +28,29 @@ const TAIL_LINES = 20;
 export interface ContainerParts {
   openRoot(options: ImageRootOptions): Promise<ImageRoot>;
   run(options: SandboxOptions): Promise<SandboxResult>;
+  /** Whether slipway runs as root (snapshots are mounted and owners set). */
+  isRoot(): boolean;
 }
 
-const realParts: ContainerParts = { openRoot: openImageRoot, run: runInSandbox };
+const realParts: ContainerParts = {
+  openRoot: openImageRoot,
+  run: runInSandbox,
+  isRoot: () => process.getuid?.() === 0,
+};
 
 /** The runtime that runs build steps in toolchain containers. */
 export function containerRuntime(parts: ContainerParts = realParts): ToolchainRuntime {
   return {
     async run(run) {
+      // TODO(#4): rootless toolchain containers, with the rootless builds.
+      if (!parts.isRoot()) {
+        throw new SlipwayError(
+          'ROOT_REQUIRED',
+          `running commands in toolchain image ${run.image} needs root: ` +
+            'its layers are unpacked with their owners and mounted as snapshots',
+          { hint: 'run slipway as root, or pass --host-tools to use the tools on this machine' },
+        );
+      }
       const image = await parts
         .openRoot({
           image: run.image,

@@ -7,8 +7,11 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { environmentKey } from '../../src/auth/index.js';
+import { environmentKey, staticCredentials } from '../../src/auth/index.js';
 import { buildImage } from '../../src/build/index.js';
+import { openImageRoot } from '../../src/build/image-root.js';
+import { runInSandbox } from '../../src/build/sandbox/index.js';
+import { containerRuntime } from '../../src/steps/toolchain-container.js';
 import { pushBaseImage } from '../harness/base-image.js';
 import { type RegistryHandle, startRegistry } from '../harness/registry.js';
 
@@ -205,6 +208,46 @@ test('cancelling the run kills the processes in the container', async () => {
   child.kill('SIGINT');
   assert.equal(await exited, 1);
   assert.deepEqual(sleepers(), []);
+});
+
+test('the namespaces back end mounts the workspace, caches and GITEE_PARAMS alike', async () => {
+  const root = join(dir, 'namespaces');
+  const workspace = join(root, 'ws');
+  for (const sub of ['ws', 'modules', 'npm']) mkdirSync(join(root, sub), { recursive: true });
+  writeFileSync(join(root, 'params'), '');
+  const lines: string[] = [];
+  const runtime = containerRuntime({
+    openRoot: openImageRoot,
+    run: (options) => runInSandbox({ ...options, backend: 'namespaces' }),
+    isRoot: () => true,
+  });
+  await runtime.run({
+    image,
+    script:
+      'echo "$TOOL_HOME $STEP_VAR" > out.txt; touch node_modules/m ~/.npm/n\n' +
+      'echo "K=$(cat /opt/tool/version)" >> "$GITEE_PARAMS"; ls',
+    workspace,
+    env: { STEP_VAR: 'from the step', GITEE_PARAMS: join(root, 'params') },
+    mounts: [
+      { source: join(root, 'modules'), target: join(workspace, 'node_modules') },
+      { source: join(root, 'npm'), target: '~/.npm' },
+      { source: join(root, 'params'), target: join(root, 'params') },
+    ],
+    signal: new AbortController().signal,
+    onLine: (line, stream) => lines.push(`${stream}: ${line}`),
+    emit: () => {},
+    home: join(root, 'home'),
+    credentials: staticCredentials({
+      [registry.host]: { username: registry.username!, password: registry.password! },
+    }),
+    insecureRegistries: [],
+  });
+  assert.deepEqual(lines, ['stdout: node_modules', 'stdout: out.txt']);
+  assert.equal(readFileSync(join(workspace, 'out.txt'), 'utf8'), '/opt/tool from the step\n');
+  assert.deepEqual(readdirSync(workspace), ['out.txt']);
+  assert.deepEqual(readdirSync(join(root, 'modules')), ['m']);
+  assert.deepEqual(readdirSync(join(root, 'npm')), ['n']);
+  assert.equal(readFileSync(join(root, 'params'), 'utf8'), 'K=node 14.16.0 of the test\n');
 });
 
 /** Processes of this machine running the pipeline's `sleep NAP`. */
