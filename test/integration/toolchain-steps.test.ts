@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { environmentKey, staticCredentials } from '../../src/auth/index.js';
 import { openImageRoot } from '../../src/build/image-root.js';
@@ -50,7 +51,7 @@ stages:
           - ls /tmp > dist/tmp.txt
           - touch /tmp/leak-${TOKEN}-\${GITEE_PIPELINE_BUILD_NUMBER} /leak-${TOKEN}
           - echo "TOOL=$(cat /opt/tool/version)" >> $GITEE_PARAMS
-          - if [ "\${NAP}" != 0 ]; then echo "napping ${TOKEN}"; sleep \${NAP}; fi
+          - if [ "\${NAP}" != 0 ]; then sleep \${NAP}; fi
           - exit \${FAIL_WITH}
         artifacts:
           - name: BUILD_ARTIFACT
@@ -194,20 +195,26 @@ test('cancelling the run kills the processes in the container', async () => {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const napping = new Promise<void>((resolve) => {
-    const watch = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(`napping ${TOKEN}`)) resolve();
-    };
-    child.stdout.on('data', watch);
-    child.stderr.on('data', watch);
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  await Promise.race([napping, exited]);
-  assert.equal(sleepers().length, 1, output);
-  child.kill('SIGINT');
-  assert.equal(await exited, 1);
-  assert.deepEqual(sleepers(), []);
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let ended = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      ended = true;
+      resolve(code);
+    }),
+  );
+  try {
+    // The sleep starts after the pull and the unpack: look until it runs (or the run ended).
+    while (!ended && sleepers().length === 0) await delay(50);
+    assert.equal(sleepers().length, 1, output);
+    child.kill('SIGINT');
+    assert.equal(await exited, 1);
+    assert.deepEqual(sleepers(), []);
+  } finally {
+    if (!ended) child.kill('SIGINT');
+    await exited;
+  }
 });
 
 test('the namespaces back end mounts the workspace, caches and GITEE_PARAMS alike', async () => {
