@@ -207,7 +207,7 @@ function makeContext(state: RunState, spec: StepSpec, parts: ContextParts): Step
     addSecret: (value) => state.masker.add(value),
     emit: parts.emit,
     signal: parts.signal,
-    approve: (question) => state.approve(question),
+    approve: (question) => state.approve(question, [spec.name, spec.displayName ?? spec.name]),
     stateDir: state.home,
     config: state.config,
     paramsFile: parts.paramsFile,
