@@ -82,8 +82,9 @@ export const helmDeploy: StepKind = {
           context.emit({ kind: 'step.output', scope: 'helm', message: line, stream }),
       }).catch((error: unknown) => {
         if (!(error instanceof StepFailedError)) throw error;
+        const status = error.message.replace(/^commands /, '');
         throw new StepFailedError(
-          `helm upgrade --install ${stringField(spec, 'appName')}: ${error.message.replace(/^commands /, '')}`,
+          `helm upgrade --install ${stringField(spec, 'appName')}: ${status}`,
           {
             cause: error,
             exitCode: error.exitCode,

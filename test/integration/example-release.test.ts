@@ -130,7 +130,7 @@ test('rolling@agent deploys the first host, then the rest with --approve STEP', 
   assert.match(stopped.stderr, /rolling deploy stopped after app-1: the rest was not approved/);
   assert.match(
     stopped.stderr,
-    /hint: app-2, app-3 still run the previous version; run with --approve roll/,
+    /hint: app-2, app-3 still run the previous version; run with --approve roll to go on/,
   );
   assert.equal(await readFile(where(0), 'utf8'), 'app-1\n');
   await assert.rejects(readFile(where(1)), { code: 'ENOENT' });
