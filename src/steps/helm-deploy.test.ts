@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { helmDeploy } from './helm-deploy.js';
 import { makeSpec, makeTestContext, type TestContextOptions } from './testing.js';
+import { writeFakeHelm } from './testing-helm.js';
 
 // deploy@helm with a stand-in `helm` on PATH that records what it was given:
 // its arguments, the values file and the kubeconfig as they were while it ran.
@@ -17,31 +18,10 @@ let record: string;
 before(async () => {
   bin = await mkdtemp(join(tmpdir(), 'slipway-helm-bin-'));
   record = join(bin, 'record');
-  await fakeHelm(bin, 'v3.14.2+g1234567', 0);
+  await writeFakeHelm(bin, 'v3.14.2+g1234567', 0);
 });
 
 after(() => rm(bin, { recursive: true, force: true }));
-
-/** A `helm` that answers `version --short` and records an upgrade, then exits `status`. */
-async function fakeHelm(dir: string, version: string, status: number) {
-  const script = `#!/bin/sh
-if [ "$1" = version ]; then echo '${version}'; exit 0; fi
-rec="$(dirname "$0")/record"
-mkdir -p "$rec"
-printf '%s\\n' "$@" > "$rec/argv"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --values) cp "$2" "$rec/values"; shift ;;
-    --kubeconfig) cp "$2" "$rec/kubeconfig"; stat -c %a "$2" > "$rec/mode"; echo "$2" > "$rec/path" ;;
-  esac
-  shift
-done
-echo 'Release "web" has been upgraded. Happy Helming!'
-exit ${status}
-`;
-  await writeFile(join(dir, 'helm'), script);
-  await chmod(join(dir, 'helm'), 0o755);
-}
 
 async function context(path: string, options: TestContextOptions = {}) {
   const ctx = await makeTestContext({
@@ -136,7 +116,7 @@ test('a Helm 2 binary is refused', async () => {
   const old = await mkdtemp(join(tmpdir(), 'slipway-helm2-'));
   const ctx = await context(old);
   try {
-    await fakeHelm(old, 'Client: v2.17.0+ga690bad', 0);
+    await writeFakeHelm(old, 'Client: v2.17.0+ga690bad', 0);
     await assert.rejects(helmDeploy.run(spec(), ctx), {
       code: 'HELM_VERSION',
       message: `${join(old, 'helm')} is helm Client: v2.17.0+ga690bad, not Helm 3`,
@@ -168,7 +148,7 @@ test('a failing helm fails the step with its exit status; the secrets are remove
   const failing = await mkdtemp(join(tmpdir(), 'slipway-helm-fail-'));
   const ctx = await context(failing);
   try {
-    await fakeHelm(failing, 'v3.14.2', 1);
+    await writeFakeHelm(failing, 'v3.14.2', 1);
     await assert.rejects(helmDeploy.run(spec(), ctx), {
       message: 'helm upgrade --install web: exited with status 1',
       exitCode: 1,

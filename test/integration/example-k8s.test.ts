@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { writeFakeHelm } from '../../src/steps/testing-helm.js';
 import { pushBaseImage } from '../harness/base-image.js';
 import { checkoutExample, runSlipway } from '../harness/example.js';
 import { type FakeKubeApiServer, startFakeKubeApiServer } from '../harness/fake-kube-apiserver.js';
@@ -14,6 +15,7 @@ import { type RegistryHandle, startRegistry } from '../harness/registry.js';
 // examples/java-service/.workflow/k8s-pipeline.yml as a user runs it:
 // Maven Build -> Image Build (pushed to the real docker-registry) -> K8S
 // Deployment, the cluster being the in-process fake API server over TLS.
+// The Helm variant runs a stand-in `helm` that records what it is given.
 
 const run = promisify(execFile);
 const TOKEN = 'example-k8s-token-5e1d';
@@ -79,21 +81,21 @@ async function registryDigest(repository: string, tag: string): Promise<string> 
   return response.headers.get('docker-content-digest') ?? '';
 }
 
+const pipelineFlags = () => [
+  '--host-tools',
+  '--progress',
+  'plain',
+  '--credentials',
+  join(root, 'credentials.yml'),
+  '--var',
+  `REGISTRY=${registry.host}/team`,
+  '--var',
+  `BASE_IMAGE=${registry.host}/base/busybox:latest`,
+];
+
 test('build the jar, build and push its image, apply the manifests pinned to the digest', async () => {
   const result = await runSlipway(
-    [
-      'run',
-      '.workflow/k8s-pipeline.yml',
-      '--host-tools',
-      '--progress',
-      'plain',
-      '--credentials',
-      join(root, 'credentials.yml'),
-      '--var',
-      `REGISTRY=${registry.host}/team`,
-      '--var',
-      `BASE_IMAGE=${registry.host}/base/busybox:latest`,
-    ],
+    ['run', '.workflow/k8s-pipeline.yml', ...pipelineFlags()],
     repo,
     env,
   );
@@ -124,4 +126,45 @@ test('build the jar, build and push its image, apply the manifests pinned to the
   assert.equal(pull.status, 0, pull.stderr);
   const index = JSON.parse(await readFile(join(pulled, 'index.json'), 'utf8'));
   assert.equal(index.manifests[0].digest, digest);
+});
+
+test('the Helm variant installs the chart with the pushed image in its values', async () => {
+  const bin = join(root, 'bin');
+  await mkdir(bin, { recursive: true });
+  await writeFakeHelm(bin, 'v3.14.2+gc309b6f', 0);
+  const withHelm = { ...env, PATH: `${bin}:${process.env.PATH}` };
+  const result = await runSlipway(
+    ['run', '.workflow/helm-pipeline.yml', ...pipelineFlags()],
+    repo,
+    withHelm,
+  );
+  assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+  const argv = (await readFile(join(bin, 'record', 'argv'), 'utf8')).split('\n');
+  assert.deepEqual(argv.slice(0, 10), [
+    'upgrade',
+    '--install',
+    'java-service',
+    join(repo, 'charts', 'java-service'),
+    '--namespace',
+    'java-service',
+    '--create-namespace',
+    '--wait',
+    '--timeout',
+    '300s',
+  ]);
+  assert.equal(
+    await readFile(join(bin, 'record', 'values'), 'utf8'),
+    [
+      '# deploy@helm replaces the pipeline parameters here before helm reads the file.',
+      `image: ${registry.host}/team/java-service:1`,
+      'replicas: 2',
+      'serviceName: java-service-1',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(
+    await readFile(join(bin, 'record', 'kubeconfig'), 'utf8'),
+    await readFile(join(root, 'kubeconfig'), 'utf8'),
+  );
+  assert.match(result.stderr, /\[deploy_helm\/helm\] Release "web" has been upgraded/);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -66,12 +66,9 @@ test('build, upload, release 1.0.0.0 and deploy to every host; a rerun releases 
     assert.equal(selfTest[1], 'self-test: /health answered ok');
   }
   const lines = `${first.stdout}${first.stderr}`.split('\n');
-  const hostname = (await run('hostname')).stdout.trim();
+  const name = hostname();
   for (const id of HOSTS) {
-    assert.ok(
-      lines.includes(`[deploy_hosts/${id}] deployed java-service 1.0.0.0 on ${hostname}`),
-      id,
-    );
+    assert.ok(lines.includes(`[deploy_hosts/${id}] deployed java-service 1.0.0.0 on ${name}`), id);
   }
 
   const second = await slipway('run', '.workflow/release-pipeline.yml', ...flags);
