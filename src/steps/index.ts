@@ -5,6 +5,8 @@ import { agentShell } from './agent-shell.js';
 import { buildToolStep } from './build-tool.js';
 import { dockerBuildStep } from './docker-build.js';
 import { loadBuildEngine } from './engine.js';
+import { helmDeploy } from './helm-deploy.js';
+import { k8sDeploy } from './k8s-deploy.js';
 import { publishGeneral } from './publish-general.js';
 import { publishRelease } from './publish-release.js';
 import { containerRuntime } from './toolchain-container.js';
@@ -24,4 +26,6 @@ export const stepKinds: StepKind[] = [
   shell(agentShell),
   shell(agentDeploy),
   shell(agentRolling),
+  k8sDeploy,
+  helmDeploy,
 ];
