@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import {
   copyExample,
   type ExampleRegistry,
-  runSlipway,
+  runPipelineCli,
   startExampleRegistry,
 } from '../test/harness/examples.js';
 import { pullImage, type RunningImage, startImage } from '../test/harness/run-image.js';
@@ -42,7 +42,7 @@ async function main(target: string): Promise<number> {
     const file = `.workflow/${pipeline}.yml`;
     say(`slipway run ${file} in ${workspace}`);
     since = Date.now();
-    const run = await runSlipway(
+    const run = await runPipelineCli(
       [
         ...[file, '--host-tools', '--progress', 'plain'],
         ...['--credentials', examples.credentialsFile],

@@ -9,12 +9,13 @@ import { directoryRepository } from './artifact-repository-dir.js';
 //   repositories:
 //     default: {kind: directory, path: /srv/artifacts}   # path is optional
 //     shared:  {kind: oci, reference: registry.example.com/team/artifacts}
+//     lab:     {kind: oci, reference: 10.0.0.9:5000/artifacts, insecure: true}
 // Without a file, `default` and `release` are folders under the state dir.
 
 /** One configured repository. */
 export type RepositoryConfig =
   | { name: string; kind: 'directory'; path: string }
-  | { name: string; kind: 'oci'; reference: string };
+  | { name: string; kind: 'oci'; reference: string; insecure?: boolean };
 
 /** Opens an OCI-registry repository; given by a module that may use the registry. */
 export type OciRepositoryOpener = (
@@ -86,7 +87,11 @@ function parseEntry(
     if (typeof settings.reference !== 'string' || settings.reference === '') {
       throw fail('an oci repository needs reference: HOST/REPOSITORY');
     }
-    return { name, kind, reference: settings.reference };
+    if (settings.insecure !== undefined && typeof settings.insecure !== 'boolean') {
+      throw fail('insecure must be true or false');
+    }
+    const config = { name, kind, reference: settings.reference } as const;
+    return settings.insecure === undefined ? config : { ...config, insecure: settings.insecure };
   }
   throw fail(`kind must be directory or oci, not ${JSON.stringify(kind)}`);
 }

@@ -23,7 +23,8 @@ export interface RunStateInit {
   config: Readonly<Record<string, string | undefined>>;
   hostTools: boolean;
   hostEnv?: Readonly<Record<string, string | undefined>>;
-  approve(question: string): Promise<boolean>;
+  /** Ask for approval; `names` are the asking step's name and displayName. */
+  approve(question: string, names: readonly string[]): Promise<boolean>;
 }
 
 /** The shared state of a run; outputs of finished stages accumulate in it. */
@@ -74,8 +75,8 @@ export class RunState {
     return this.init.hostEnv;
   }
 
-  approve(question: string): Promise<boolean> {
-    return this.init.approve(question);
+  approve(question: string, names: readonly string[]): Promise<boolean> {
+    return this.init.approve(question, names);
   }
 
   /** The step's own system parameters (stage and step names). */

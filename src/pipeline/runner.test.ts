@@ -19,9 +19,10 @@ after(() => Promise.all(homes.map((home) => rm(home, { recursive: true, force: t
 const attemptsSeen = new Map<string, number>();
 const fake: StepKind = {
   kinds: ['test@fake'],
-  keys: ['say', 'set', 'fail', 'failTimes', 'wait', 'param'],
+  keys: ['say', 'set', 'fail', 'failTimes', 'wait', 'param', 'ask'],
   async run(spec, context) {
-    const { say, set, fail, failTimes, wait, param } = spec.fields as Record<string, string>;
+    const { say, set, fail, failTimes, wait, param, ask } = spec.fields as Record<string, string>;
+    if (ask && !(await context.approve(ask))) throw new Error(`not approved: ${ask}`);
     const attempt = (attemptsSeen.get(spec.name) ?? 0) + 1;
     attemptsSeen.set(spec.name, attempt);
     if (say) context.emit({ kind: 'step.output', message: say });
@@ -157,6 +158,23 @@ test('retry runs a failing step again and counts the retries', async () => {
   );
   assert.deepEqual(summary(report), ['flaky:success']);
   assert.equal(report.steps[0]?.retries, 2);
+});
+
+test('a step asks for approval: --approve STEP answers yes, else the terminal', async () => {
+  const lines = [
+    'stages:',
+    '  - name: s',
+    '    steps:',
+    '      - {step: test@fake, name: roll, ask: more?}',
+  ];
+  const base = await options(lines);
+  const refused = await runPipeline(base);
+  assert.equal(refused.steps[0]?.error, 'not approved: more?');
+  assert.deepEqual(summary(await runPipeline({ ...base, approvals: ['roll'] })), ['roll:success']);
+  const asked: string[] = [];
+  const ask = async (question: string) => asked.push(question) > 0;
+  assert.deepEqual(summary(await runPipeline({ ...base, ask })), ['roll:success']);
+  assert.deepEqual(asked, ['more?']);
 });
 
 test('a manual stage waits for --approve; the build number counts up', async () => {

@@ -48,7 +48,7 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
     variables: variables.values,
     config: options.config ?? {},
     hostTools: options.hostTools ?? false,
-    approve: (question) => (options.ask ? options.ask(question) : Promise.resolve(false)),
+    approve: (question, names) => approveStep(options, question, names),
   });
   const started = Date.now();
   const report: RunReport = {
@@ -109,6 +109,20 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
   report.durationMs = Date.now() - started;
   await writeFileAtomic(join(runDir, 'report.json'), masker.mask(JSON.stringify(report, null, 2)));
   return JSON.parse(masker.mask(JSON.stringify(report))) as RunReport;
+}
+
+/** A step's question (rolling@agent's second batch): `--approve STEP`, else a person. */
+async function approveStep(options: RunOptions, question: string, names: readonly string[]) {
+  const approved = options.approvals?.find((name) => names.includes(name));
+  if (approved !== undefined) {
+    options.emit({
+      kind: 'pipeline.approved',
+      message: `${question} approved by --approve ${approved}`,
+      level: 'info',
+    });
+    return true;
+  }
+  return options.ask ? options.ask(question) : false;
 }
 
 /** Undefined when the stage may run, else why it may not. */

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, messageOf, SlipwayError } from '../errors/index.js';
-import type { Emit } from '../log/index.js';
+import { type Emit, scoped } from '../log/index.js';
 import type { Stage, StepNode } from './model.js';
 import { parseParamsFile } from './params-file.js';
 import { formatDuration, type StepResult } from './report.js';
@@ -47,12 +47,14 @@ export async function runStep(
     outputs: {},
     log: logFile,
   };
+  // Events a step scopes itself (a host of deploy@agent) keep that scope under the step's.
+  const forward = scoped(state.emit, step.name);
   const emit: Emit = (event) => {
-    const text = event.message ?? event.kind;
+    const text = `${event.scope ? `[${event.scope}] ` : ''}${event.message ?? event.kind}`;
     if (event.kind === 'step.output' || event.level !== 'debug') {
       log.write(`${state.masker.mask(text)}\n`);
     }
-    state.emit({ ...event, scope: step.name });
+    forward(event);
   };
 
   const kind = state.kinds.get(step.step);
@@ -207,7 +209,7 @@ function makeContext(state: RunState, spec: StepSpec, parts: ContextParts): Step
     addSecret: (value) => state.masker.add(value),
     emit: parts.emit,
     signal: parts.signal,
-    approve: (question) => state.approve(question),
+    approve: (question) => state.approve(question, [spec.name, spec.displayName ?? spec.name]),
     stateDir: state.home,
     config: state.config,
     paramsFile: parts.paramsFile,

@@ -45,7 +45,7 @@ export const agentRolling: StepKind = {
     const question = `deployed to ${done}; continue with ${next}?`;
     if (!(await context.approve(question))) {
       throw new StepFailedError(`rolling deploy stopped after ${done}: the rest was not approved`, {
-        hint: `${next} still run the previous version; approve the stage to continue`,
+        hint: `${next} still run the previous version; run with --approve ${spec.name} to go on`,
       });
     }
     failIfAny(

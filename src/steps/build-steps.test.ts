@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -14,7 +15,7 @@ import type { StepKind } from '../pipeline/step.js';
 import { buildToolStep } from './build-tool.js';
 import { dockerBuildStep } from './docker-build.js';
 import type { BuildImageOptions } from './docker-engine.js';
-import { noToolchainRuntime } from './toolchain-runtime.js';
+import { containerRuntime } from './toolchain-container.js';
 
 // Build steps with --host-tools and build@docker over a recording engine:
 // artifacts, caches, GITEE_PARAMS, outputs and aliases, end to end through the runner.
@@ -29,7 +30,7 @@ const docker = dockerBuildStep(async (options) => {
   builds.push({ ...options, seen: existsSync(jar) ? readFileSync(jar, 'utf8').trim() : 'missing' });
   return { digest: DIGEST, references: options.tags };
 });
-const kinds: StepKind[] = [buildToolStep(noToolchainRuntime), docker];
+const kinds: StepKind[] = [buildToolStep(containerRuntime()), docker];
 
 async function run(text: string, extra: Partial<RunOptions> = {}, workspace?: string) {
   const home = await mkdtemp(join(tmpdir(), 'slipway-steps-'));
@@ -229,11 +230,40 @@ stages:
   );
 });
 
-test('without --host-tools a build step says no toolchain image is available', async () => {
-  const { report } = await run(pipeline, { hostTools: false, steps: ['build_maven'] });
-  assert.equal(report.steps[0]?.status, 'failed');
-  assert.equal(
-    report.steps[0]?.error?.split('\n')[0],
-    "toolchain image maven:3.6.3-jdk-8 is not available: running steps in a container needs slipway's build sandbox, which this build does not include",
-  );
-});
+const asRoot = { skip: process.getuid?.() !== 0 ? 'toolchain containers need root' : false };
+
+test(
+  'without --host-tools a build step says which toolchain image it cannot pull',
+  asRoot,
+  async () => {
+    const port = await closedPort();
+    const map = join(await mkdtemp(join(tmpdir(), 'slipway-map-')), 'toolchains.json');
+    dirs.push(join(map, '..'));
+    await writeFile(
+      map,
+      JSON.stringify({ 'build@maven': `127.0.0.1:${port}/tools/maven:{mavenVersion}` }),
+    );
+    const { report } = await run(pipeline, {
+      hostTools: false,
+      steps: ['build_maven'],
+      config: { toolchains: map },
+    });
+    assert.equal(report.steps[0]?.status, 'failed');
+    assert.deepEqual(report.steps[0]?.error?.split('\n'), [
+      `toolchain image 127.0.0.1:${port}/tools/maven:3.6.3 is not available: cannot reach registry ` +
+        `127.0.0.1:${port}: GET https://127.0.0.1:${port}/v2/: connect ECONNREFUSED 127.0.0.1:${port}`,
+      '  hint: run with --host-tools to use the tools installed on this machine, or point the ' +
+        'toolchain map (--toolchains FILE) at an image your registries hold',
+    ]);
+  },
+);
+
+/** A port nothing listens on: one that was free a moment ago. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

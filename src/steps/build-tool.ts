@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { InputError } from '../errors/index.js';
 import { packArtifact } from '../pipeline/artifacts.js';
-import type { StepContext, StepKind, StepSpec } from '../pipeline/step.js';
-import { cacheFolder, isHostPath, restoreCaches, saveCaches } from './caches.js';
+import type { StepKind, StepSpec } from '../pipeline/step.js';
+import { commandEnv, toolchainRun } from './build-container.js';
+import { restoreCaches, saveCaches } from './caches.js';
 import { runScript } from './process.js';
 import type { ToolchainRuntime } from './toolchain-runtime.js';
-import { loadToolchains, toolchainImage, VERSION_KEYS } from './toolchains.js';
+import { VERSION_KEYS } from './toolchains.js';
 
 // The build steps (`build@maven`, `gradle`, `nodejs`, `golang`, `python`,
 // `gcc`, `ant`, `php`): run `commands` in the workspace, then pack the
@@ -53,15 +54,6 @@ function artifactsOf(spec: StepSpec): ArtifactSpec[] {
   });
 }
 
-/** The environment of the commands: the parameters, and GITEE_PARAMS. */
-function commandEnv(context: StepContext, base: Record<string, string | undefined>) {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
-  for (const [key, value] of context.params) env[key] = value;
-  if (context.paramsFile) env.GITEE_PARAMS = context.paramsFile;
-  return env;
-}
-
 /** The build step kinds, running in toolchain images through `runtime`. */
 export function buildToolStep(runtime: ToolchainRuntime): StepKind {
   const versionKeys = new Set(Object.values(VERSION_KEYS).flatMap((keys) => Object.keys(keys)));
@@ -87,30 +79,7 @@ export function buildToolStep(runtime: ToolchainRuntime): StepKind {
           await saveCaches(context.workspace, cachesDir, caches);
         }
       } else {
-        const templates = await loadToolchains(context.config.toolchains);
-        const image = toolchainImage(spec.step, spec.fields, templates);
-        context.emit({
-          kind: 'toolchain.image',
-          message: `toolchain image ${image}`,
-          level: 'info',
-        });
-        const env = commandEnv(context, {
-          PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-          HOME: '/root',
-        });
-        const mounts = caches.map((path) => ({
-          source: cacheFolder(cachesDir, path),
-          target: isHostPath(path) ? path.replace(/^~/, '/root') : join(context.workspace, path),
-        }));
-        await runtime.run({
-          image,
-          script,
-          workspace: context.workspace,
-          env,
-          mounts,
-          signal: context.signal,
-          onLine,
-        });
+        await runtime.run(await toolchainRun(spec, context, script, onLine));
       }
       for (const artifact of artifactsOf(spec)) {
         const file = join(

@@ -5,9 +5,11 @@ import { agentRolling } from './agent-rolling.js';
 import { agentShell } from './agent-shell.js';
 import { buildToolStep } from './build-tool.js';
 import { dockerBuildStep } from './docker-build.js';
+import { helmDeploy } from './helm-deploy.js';
+import { k8sDeploy } from './k8s-deploy.js';
 import { publishGeneral } from './publish-general.js';
 import { publishRelease } from './publish-release.js';
-import { noToolchainRuntime } from './toolchain-runtime.js';
+import { containerRuntime } from './toolchain-container.js';
 
 // Every step kind slipway runs. One file per kind under steps/; add yours
 // to this list (publish@*, deploy@*, shell@agent, ...).
@@ -17,11 +19,13 @@ const shell = (kind: StepKind): StepKind => ({ ...kind, rawKeys: kind.rawKeys ??
 
 /** The shared registry of step kinds; the CLI hands it to the runner. */
 export const stepKinds: StepKind[] = [
-  buildToolStep(noToolchainRuntime),
+  buildToolStep(containerRuntime()),
   dockerBuildStep(buildImage),
   publishGeneral,
   publishRelease,
   shell(agentShell),
   shell(agentDeploy),
   shell(agentRolling),
+  k8sDeploy,
+  helmDeploy,
 ];

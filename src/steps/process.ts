@@ -21,10 +21,16 @@ export interface ScriptOptions {
 
 /** Run a script; rejects with a StepFailedError carrying the exit status and output tail. */
 export function runScript(options: ScriptOptions): Promise<void> {
-  const [program, ...args] = options.shell ?? ['/bin/bash', '-e', '-c'];
-  return new Promise((resolve, reject) => {
+  const shell = options.shell ?? ['/bin/bash', '-e', '-c'];
+  return runProcess([...shell, options.script], options);
+}
+
+/** Run a program with arguments (`argv[0]` is the program), as runScript does. */
+export function runProcess(argv: string[], options: Omit<ScriptOptions, 'script'>) {
+  const [program = '/bin/bash', ...args] = argv;
+  return new Promise<void>((resolve, reject) => {
     if (options.signal.aborted) return reject(options.signal.reason);
-    const child = spawn(program ?? '/bin/bash', [...args, options.script], {
+    const child = spawn(program, args, {
       cwd: options.cwd,
       env: options.env,
       detached: true,

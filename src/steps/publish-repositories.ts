@@ -2,20 +2,13 @@ import type { ArtifactRepository } from '../pipeline/artifact-repository.js';
 import {
   artifactConfigPath,
   loadRepositoryConfigs,
-  type OciRepositoryOpener,
   openRepository,
 } from '../pipeline/artifact-repository-config.js';
 import type { StepContext } from '../pipeline/step.js';
+import { ociOpener } from './artifact-repository-oci-open.js';
 
 // Opening the artifact repositories a step names, from the config file given
 // with `--artifact-config` or the one in the state directory.
-
-let ociOpener: OciRepositoryOpener | undefined;
-
-/** Let registry-backed repositories be opened (set once the registry client exists). */
-export function setOciRepositoryOpener(opener: OciRepositoryOpener): void {
-  ociOpener = opener;
-}
 
 /** The repository called `name`, as configured for this run. */
 export async function repositoryFor(
@@ -24,7 +17,12 @@ export async function repositoryFor(
 ): Promise<ArtifactRepository> {
   const file = context.config['artifact-config'] ?? artifactConfigPath(context.stateDir);
   const configs = await loadRepositoryConfigs(file, context.stateDir);
-  return openRepository(configs, name, ociOpener);
+  const config = configs.get(name);
+  const opener =
+    config?.kind === 'oci'
+      ? await ociOpener(context.stateDir, context.hostEnv ?? process.env)
+      : undefined;
+  return openRepository(configs, name, opener);
 }
 
 /** Where a stored version came from, kept beside it. */

@@ -1,18 +1,15 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RunReport } from '../../src/pipeline/report.js';
 import { type BaseImage, makeBusyboxImage, pushBaseImage } from './base-image.js';
+import { checkoutExample, slipwayBin } from './example.js';
 import { makeJreImage } from './jre-image.js';
 import { type RegistryHandle, startRegistry } from './registry.js';
 
 // The examples/ projects run end to end: a registry with basic auth holding
 // the locally made base images, a copy of an example to run in, and
 // `slipway run` started as a user starts it.
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = join(root, 'dist/src/cli/bin.js');
 
 /** A basic-auth registry with `base/jre:17` and `base/busybox:latest`, and its account. */
 export interface ExampleRegistry {
@@ -53,15 +50,10 @@ export async function startExampleRegistry(dir: string): Promise<ExampleRegistry
   }
 }
 
-/** Copy `examples/NAME` to `dir/NAME` (what a clone of that project would hold). */
+/** Check out `examples/NAME` as `dir/NAME`, a git repository of its own. */
 export async function copyExample(name: string, dir: string): Promise<string> {
   const target = join(dir, name);
-  const source = join(root, 'examples', name);
-  const skip = new Set(['target', 'dist', '.m2', 'node_modules']);
-  await cp(source, target, {
-    recursive: true,
-    filter: (path) => !skip.has(path.slice(source.length + 1).split('/')[0] ?? ''),
-  });
+  await checkoutExample(name, target);
   return target;
 }
 
@@ -74,13 +66,13 @@ export interface PipelineRun {
 }
 
 /** Run `slipway run ARGS --report` in `cwd` with SLIPWAY_HOME `home`; `echo` copies output. */
-export async function runSlipway(
+export async function runPipelineCli(
   args: string[],
   options: { cwd: string; home: string; echo?: boolean },
 ): Promise<PipelineRun> {
   const reportFile = join(options.home, `report-${Date.now()}.json`);
   await mkdir(options.home, { recursive: true });
-  const child = spawn(process.execPath, [cli, 'run', ...args, '--report', reportFile], {
+  const child = spawn(process.execPath, [slipwayBin, 'run', ...args, '--report', reportFile], {
     cwd: options.cwd,
     env: { ...process.env, SLIPWAY_HOME: options.home },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -281,3 +281,22 @@ test('hostGroupID can pick some hosts of a group', async () => {
     await ctx.cleanup();
   }
 });
+
+test('no more hosts than the group allows are worked on at once', async () => {
+  // Group web has parallel: 2: two hosts start at once, the third only after
+  // one of them is done (counted from the order of the events, not times).
+  const ctx = await context();
+  try {
+    await agentShell.run(makeSpec('shell@agent', { hostGroupID: 'web', script: 'true' }), ctx);
+    let running = 0;
+    let most = 0;
+    for (const event of ctx.events) {
+      if (event.kind === 'agent.host.start') most = Math.max(most, ++running);
+      if (event.kind === 'agent.host.done' || event.kind === 'agent.host.failed') running--;
+    }
+    assert.equal(most, 2);
+    assert.equal(ctx.events.filter((e) => e.kind === 'agent.host.done').length, 3);
+  } finally {
+    await ctx.cleanup();
+  }
+});

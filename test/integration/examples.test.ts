@@ -9,7 +9,7 @@ import {
   copyExample,
   type ExampleRegistry,
   outputsOf,
-  runSlipway,
+  runPipelineCli,
   startExampleRegistry,
 } from '../harness/examples.js';
 import { inspectImage, pullImage, startImage } from '../harness/run-image.js';
@@ -40,7 +40,7 @@ const account = () => ({
 
 async function runExample(name: string, pipeline: string, vars: Record<string, string>) {
   const workspace = await copyExample(name, join(dir, pipeline));
-  const run = await runSlipway(
+  const run = await runPipelineCli(
     [
       `.workflow/${pipeline}.yml`,
       ...['--host-tools', '--progress', 'plain', '--credentials', examples.credentialsFile],

@@ -5,6 +5,7 @@ import {
   loadRepositoryConfigs,
   openRepository,
 } from '../../pipeline/artifact-repository-config.js';
+import { ociOpener } from '../../steps/artifact-repository-oci-open.js';
 import { slipwayHome, statePaths } from '../../util/paths.js';
 import type { CliContext, CommandModule } from '../context.js';
 
@@ -33,10 +34,11 @@ export const artifacts: CommandModule = (program, context) => {
     .option('--artifact-config <file>', 'artifact repositories config file')
     .action(async (repository: string | undefined, options: ConfigOptions) => {
       const configs = await repositories(context, options);
+      const opener = await ociOpener(slipwayHome(context.env), context.env);
       const names = repository ? [repository] : [...configs.keys()];
       const rows = [['REPOSITORY', 'NAME', 'VERSION', 'SIZE', 'SHA256', 'CREATED']];
       for (const name of names) {
-        const repo = openRepository(configs, name);
+        const repo = openRepository(configs, name, opener);
         for (const artifact of await repo.names()) {
           for (const v of await repo.versions(artifact)) {
             rows.push([
@@ -61,7 +63,8 @@ export const artifacts: CommandModule = (program, context) => {
     .action(async (repository: string, name: string, version: string | undefined, options) => {
       const opts = options as ConfigOptions & { output: string };
       if (!opts.output) throw new UsageError('artifacts get needs -o FILE');
-      const repo = openRepository(await repositories(context, opts), repository);
+      const opener = await ociOpener(slipwayHome(context.env), context.env);
+      const repo = openRepository(await repositories(context, opts), repository, opener);
       const got = await repo.fetch(name, version ?? 'latest', resolve(opts.output));
       context.stdout.write(`${repository} ${name} ${got.version} sha256:${got.sha256}\n`);
     });

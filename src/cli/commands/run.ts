@@ -42,6 +42,8 @@ interface RunFlags {
   progress: string;
   hostTools?: boolean;
   toolchains?: string;
+  hostGroups?: string;
+  artifactConfig?: string;
   insecureRegistry: string[];
 }
 
@@ -120,6 +122,8 @@ async function action(context: CliContext, argument: string | undefined, flags: 
     config: {
       credentials: flags.credentials,
       toolchains: flags.toolchains && resolve(cwd, flags.toolchains),
+      'host-groups': flags.hostGroups && resolve(cwd, flags.hostGroups),
+      'artifact-config': flags.artifactConfig && resolve(cwd, flags.artifactConfig),
       insecureRegistries: flags.insecureRegistry.join(','),
     },
     hostTools: flags.hostTools ?? false,
@@ -185,12 +189,19 @@ export const run: CommandModule = (program: Command, context) => {
     .option('--event <event>', 'push, pr or manual: check triggers first')
     .option('--stage <name>', 'run only this stage (repeatable)', collect, [])
     .option('--step <name>', 'run only this step (repeatable)', collect, [])
-    .option('--approve <stage>', 'approve a trigger: manual stage (repeatable)', collect, [])
+    .option(
+      '--approve <stage>',
+      'approve a manual stage, or a rolling step (repeatable)',
+      collect,
+      [],
+    )
     .option('--dry-run', 'print the plan with every parameter resolved; run nothing')
     .option('--report <file>', 'write the run report as JSON')
     .option('--progress <mode>', 'auto, tty, plain or json', 'auto')
     .option('--host-tools', 'run build commands with the tools on this machine')
     .option('--toolchains <file>', 'JSON map of build kind to toolchain image template')
+    .option('--host-groups <file>', 'host groups for *@agent steps (default: host-groups.yml)')
+    .option('--artifact-config <file>', 'artifact repositories (artifact-repositories.yml)')
     .option(
       '--insecure-registry <host>',
       'a registry to reach over plain HTTP (repeatable)',
