@@ -12,10 +12,17 @@ if (dirs.length === 0) {
   process.exit(2);
 }
 
+// A Dockerfile by name, or by content: its first instruction is FROM or ARG (kaniko's
+// `dockerfiles/1097` and `TestReplaceFolderWithFile` carry no "Dockerfile" in their name).
 function isDockerfile(path: string): boolean {
   const name = basename(path);
   if (name.endsWith('.dockerignore') || name.endsWith('.md')) return false;
-  return /dockerfile/i.test(name);
+  if (/dockerfile/i.test(name)) return true;
+  const first = readFileSync(path, 'latin1')
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line !== '' && !line.startsWith('#'));
+  return first !== undefined && /^(from|arg)\s/i.test(first);
 }
 
 function walk(dir: string): string[] {

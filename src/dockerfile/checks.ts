@@ -209,14 +209,14 @@ function checkExpose(ports: string[], location: Location, findings: Findings): v
 }
 
 function checkReachable(parsed: ParsedDockerfile, options: CheckOptions, findings: Findings) {
-  let needed: number[];
+  let needed: Set<number>;
   try {
-    needed = stagesNeededFor(parsed, options.target);
+    needed = new Set(stagesNeededFor(parsed, options.target));
   } catch {
     return;
   }
   for (const stage of parsed.stages) {
-    if (needed.includes(stage.index)) continue;
+    if (needed.has(stage.index)) continue;
     // Without --target a named stage may be built on its own; only unnamed ones are dead.
     if (options.target === undefined && stage.name !== undefined) continue;
     const label = stage.name === undefined ? `${stage.index}` : `'${stage.name}'`;

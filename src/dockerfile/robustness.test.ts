@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { DockerfileError } from './errors.js';
 import { ExpansionError, expandWord, expandWords } from './expand.js';
 import { parseDockerfile } from './parse.js';
+import { stagesNeededFor } from './stages.js';
 
 function parsesOrLocates(text: string): void {
   try {
@@ -88,6 +89,23 @@ test('a 10 MB Dockerfile parses', () => {
   const text = `FROM alpine\n${line.repeat(Math.ceil(10_000_000 / line.length))}`;
   const parsed = parseDockerfile(text, { file: 'Dockerfile' });
   assert.equal(parsed.stages[0]?.instructions.length, Math.ceil(10_000_000 / line.length));
+});
+
+// Shapes that were once quadratic: each is a few MB and must parse in linear time.
+test('many comment lines, stages and repeated flags parse', () => {
+  const comments = `FROM alpine\n${'# a comment line\n'.repeat(200_000)}RUN x\n`;
+  const run = parseDockerfile(comments, { file: 'Dockerfile' }).stages[0]?.instructions[0];
+  assert.equal(run?.location.line, 200_002);
+
+  const chain = Array.from({ length: 50_000 }, (_, i) => `FROM s${i} AS s${i + 1}\n`);
+  const stages = parseDockerfile(`FROM alpine AS s0\n${chain.join('')}COPY --from=s0 a b\n`, {
+    file: 'Dockerfile',
+  });
+  assert.equal(stagesNeededFor(stages).length, 50_001);
+
+  const mounts = `FROM alpine\nRUN ${'--mount=type=tmpfs,target=/t '.repeat(50_000)}true\n`;
+  const mounted = parseDockerfile(mounts, { file: 'Dockerfile' }).stages[0]?.instructions[0];
+  assert.equal(mounted?.kind === 'RUN' && mounted.mounts.length, 50_000);
 });
 
 test('10,000 continuation lines make one instruction', () => {

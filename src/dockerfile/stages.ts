@@ -16,14 +16,34 @@ export type StageWordExpander = (word: string, stageIndex: number) => string;
 
 const identity: StageWordExpander = (word) => word;
 
+// First index of each stage name, cached per stages array (rebuilt when it grows), so
+// that a file of many stages is not searched once per reference.
+const firstByName = new WeakMap<readonly Stage[], { size: number; names: Map<string, number> }>();
+
+function stageNames(stages: readonly Stage[]): Map<string, number> {
+  const cached = firstByName.get(stages);
+  if (cached !== undefined && cached.size === stages.length) return cached.names;
+  const names = new Map<string, number>();
+  for (const stage of stages) {
+    if (stage.name !== undefined && !names.has(stage.name)) names.set(stage.name, stage.index);
+  }
+  firstByName.set(stages, { size: stages.length, names });
+  return names;
+}
+
+// The first stage named `lower` before `before`.
+function namedBefore(stages: readonly Stage[], lower: string, before: number) {
+  const index = stageNames(stages).get(lower);
+  return index !== undefined && index < before ? stages[index] : undefined;
+}
+
 /** The stage a `FROM x` / `--from=x` names among the stages before `before`, if any. */
 export function findStageRef(
   stages: readonly Stage[],
   ref: string,
   before: number,
 ): Stage | undefined {
-  const lower = ref.toLowerCase();
-  const named = stages.slice(0, before).find((stage) => stage.name === lower);
+  const named = namedBefore(stages, ref.toLowerCase(), before);
   if (named !== undefined) return named;
   if (/^\d+$/.test(ref)) {
     const index = Number.parseInt(ref, 10);
@@ -42,7 +62,7 @@ export function stageGraph(
   for (const stage of stages) {
     const add = (ref: string, via: StageEdge['via'], location: Location, byIndex: boolean) => {
       const lower = expand(ref, stage.index).toLowerCase();
-      const named = stages.slice(0, stage.index).find((s) => s.name === lower);
+      const named = namedBefore(stages, lower, stage.index);
       const target = named ?? (byIndex ? findStageRef(stages, lower, stage.index) : undefined);
       if (target !== undefined) edges.push({ from: stage.index, to: target.index, via, location });
     };
@@ -65,8 +85,8 @@ export function stageGraph(
 export function targetStage(parsed: ParsedDockerfile, target?: string): Stage {
   const { stages } = parsed;
   if (target === undefined || target === '') return stages[stages.length - 1] as Stage;
-  const found = stages.find((stage) => stage.name === target.toLowerCase());
-  if (found !== undefined) return found;
+  const found = stageNames(stages).get(target.toLowerCase());
+  if (found !== undefined) return stages[found] as Stage;
   const names = stages.flatMap((stage) => (stage.name === undefined ? [] : [stage.name]));
   const last = stages[stages.length - 1] as Stage;
   throw new DockerfileError(
@@ -82,14 +102,19 @@ export function stagesNeededFor(
   target?: string,
   expand: StageWordExpander = identity,
 ): number[] {
-  const edges = stageGraph(parsed, expand);
+  const edges = new Map<number, number[]>();
+  for (const edge of stageGraph(parsed, expand)) {
+    const targets = edges.get(edge.from);
+    if (targets === undefined) edges.set(edge.from, [edge.to]);
+    else targets.push(edge.to);
+  }
   const needed = new Set<number>();
   const pending = [targetStage(parsed, target).index];
   while (pending.length > 0) {
     const index = pending.pop() as number;
     if (needed.has(index)) continue;
     needed.add(index);
-    for (const edge of edges) if (edge.from === index) pending.push(edge.to);
+    for (const to of edges.get(index) ?? []) pending.push(to);
   }
   return [...needed].sort((a, b) => a - b);
 }
