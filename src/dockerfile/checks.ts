@@ -2,7 +2,7 @@
 import { RULES, type Rule, ruleUrl } from './check-rules.js';
 import { checkVariables } from './check-vars.js';
 import type { ParsedDockerfile } from './parse.js';
-import { stagesNeededFor } from './stages.js';
+import { baseStage, stagesNeededFor } from './stages.js';
 import type { Instruction, Location, Warning } from './types.js';
 
 /** What the checker may know beyond the file. */
@@ -72,8 +72,15 @@ function checkCasing(parsed: ParsedDockerfile, findings: Findings): void {
   }
 }
 
+// What a stage passes to the stages built FROM it: its SHELL, and whether it set WORKDIR.
+interface Inherited {
+  hasShell: boolean;
+  workdirSet: boolean;
+}
+
 function checkStages(parsed: ParsedDockerfile, findings: Findings): void {
   const seen = new Set<string>();
+  const inherited: Inherited[] = [];
   for (const stage of parsed.stages) {
     const { from } = stage;
     const written = from.stageNameAsWritten;
@@ -118,14 +125,19 @@ function checkStages(parsed: ParsedDockerfile, findings: Findings): void {
         from.location,
       );
     }
-    checkStageInstructions(stage.instructions, findings);
+    const base = baseStage(parsed.stages, stage);
+    const start = base === undefined ? undefined : inherited[base.index];
+    inherited[stage.index] = checkStageInstructions(stage.instructions, findings, start);
   }
 }
 
-function checkStageInstructions(instructions: Instruction[], findings: Findings): void {
+function checkStageInstructions(
+  instructions: Instruction[],
+  findings: Findings,
+  from: Inherited = { hasShell: false, workdirSet: false },
+): Inherited {
   const last = new Map<string, Instruction>();
-  let hasShell = false;
-  let absoluteWorkdir = false;
+  let { hasShell, workdirSet } = from;
   for (const instruction of instructions) {
     switch (instruction.kind) {
       case 'MAINTAINER':
@@ -158,17 +170,19 @@ function checkStageInstructions(instructions: Instruction[], findings: Findings)
           );
         }
         break;
-      case 'WORKDIR':
-        if (instruction.path.startsWith('/') || instruction.path.includes('$'))
-          absoluteWorkdir = true;
-        else if (!absoluteWorkdir) {
+      case 'WORKDIR': {
+        // Only the first WORKDIR of a chain of stages counts: fixing it fixes the rest.
+        const { path } = instruction;
+        if (!workdirSet && !path.startsWith('/') && !path.includes('$')) {
           findings.add(
             RULES.workdirRelative,
-            `Relative workdir "${instruction.path}" can have unexpected results if the base image changes`,
+            `Relative workdir "${path}" can have unexpected results if the base image changes`,
             instruction.location,
           );
         }
+        workdirSet = true;
         break;
+      }
       case 'EXPOSE':
         checkExpose(instruction.ports, instruction.location, findings);
         break;
@@ -185,6 +199,7 @@ function checkStageInstructions(instructions: Instruction[], findings: Findings)
       last.set(instruction.kind, instruction);
     }
   }
+  return { hasShell, workdirSet };
 }
 
 function checkExpose(ports: string[], location: Location, findings: Findings): void {

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { parseCheckDirective, runChecks } from '../../dockerfile/checks.js';
 import { parseDockerfile, type Warning } from '../../dockerfile/index.js';
+import { checkStageOrder } from '../../dockerfile/stages.js';
 import { InputError } from '../../errors/index.js';
 import type { CommandModule } from '../context.js';
 import { readDockerfile } from './dockerfile.js';
@@ -29,6 +30,8 @@ export const dockerfileCheck: CommandModule = (group, context) => {
     .option('--target <stage>', 'the stage to build')
     .action((file: string, options: { format: string; buildArg: string[]; target?: string }) => {
       const parsed = parseDockerfile(readDockerfile(file), { file });
+      // A check covers every stage, as BuildKit's lint does, not only the target's.
+      checkStageOrder(parsed);
       const buildArgs = new Map(
         options.buildArg.map((arg) => {
           const at = arg.indexOf('=');

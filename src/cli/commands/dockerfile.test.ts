@@ -57,6 +57,17 @@ test('dockerfile check fails on a parse error with file, line and column', (t) =
   assert.equal(result.status, 2);
 });
 
+test('dockerfile check fails on a stage used before it is defined, in any stage', (t) => {
+  const file = tempDockerfile(t, 'FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\n');
+  const result = slipway('dockerfile', 'check', file);
+  assert.equal(
+    result.stderr,
+    `error: ${file}:2:1: cannot copy from stage "b", it needs to be defined before current stage "a"\n` +
+      '  hint: move the stage it uses above this one\n',
+  );
+  assert.equal(result.status, 2);
+});
+
 test('dockerfile check fails on warnings when the file sets check=error=true', (t) => {
   const file = tempDockerfile(t, '# check=error=true\nFROM alpine\nCMD run\n');
   const result = slipway('dockerfile', 'check', file);
