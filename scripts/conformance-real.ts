@@ -1,9 +1,9 @@
-// Parses and checks every Dockerfile under the given folders; none may fail.
+// Parses and checks (as `slipway dockerfile check` does) every Dockerfile under the given folders; none may fail.
 // Prints `N passed, N failed` and how often each check fired, to review by hand.
 // Usage: npm run conformance:real -- DIR...
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { runChecks } from '../src/dockerfile/checks.js';
+import { lintDockerfile } from '../src/dockerfile/checks.js';
 import { parseDockerfile } from '../src/dockerfile/index.js';
 
 const dirs = process.argv.slice(2);
@@ -39,7 +39,7 @@ const rules = new Map<string, number>();
 for (const file of dirs.flatMap(walk).sort()) {
   try {
     const parsed = parseDockerfile(readFileSync(file, 'utf8'), { file });
-    for (const warning of runChecks(parsed)) {
+    for (const warning of lintDockerfile(parsed)) {
       rules.set(warning.rule, (rules.get(warning.rule) ?? 0) + 1);
       if (process.env.VERBOSE) console.log(`${file}:${warning.location.line}: ${warning.message}`);
     }

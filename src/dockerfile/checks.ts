@@ -1,8 +1,9 @@
 // Build checks (BuildKit's lint rules) over a parsed Dockerfile, returned as data.
 import { RULES, type Rule, ruleUrl } from './check-rules.js';
+import { checkWordSyntax } from './check-syntax.js';
 import { checkVariables } from './check-vars.js';
 import type { ParsedDockerfile } from './parse.js';
-import { baseStage, stagesNeededFor } from './stages.js';
+import { baseStage, checkStageOrder, stagesNeededFor } from './stages.js';
 import type { Instruction, Location, Warning } from './types.js';
 
 /** What the checker may know beyond the file. */
@@ -251,4 +252,13 @@ export function runChecks(parsed: ParsedDockerfile, options: CheckOptions = {}):
   checkVariables(parsed, options, findings);
   checkReachable(parsed, options, findings);
   return findings.warnings.sort((a, b) => a.location.line - b.location.line);
+}
+
+/** What `slipway dockerfile check` does: the errors a lint of every stage finds, thrown,
+ * then the warnings. */
+export function lintDockerfile(parsed: ParsedDockerfile, options: CheckOptions = {}): Warning[] {
+  checkStageOrder(parsed);
+  checkWordSyntax(parsed);
+  const parserWarnings = parsed.warnings.filter((w) => w.rule === 'NoEmptyContinuation');
+  return [...parserWarnings, ...runChecks(parsed, options)];
 }

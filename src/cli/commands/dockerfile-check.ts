@@ -1,7 +1,6 @@
 import { Option } from 'commander';
-import { parseCheckDirective, runChecks } from '../../dockerfile/checks.js';
+import { lintDockerfile, parseCheckDirective } from '../../dockerfile/checks.js';
 import { parseDockerfile, type Warning } from '../../dockerfile/index.js';
-import { checkStageOrder } from '../../dockerfile/stages.js';
 import { InputError } from '../../errors/index.js';
 import type { CommandModule } from '../context.js';
 import { readDockerfile } from './dockerfile.js';
@@ -30,17 +29,14 @@ export const dockerfileCheck: CommandModule = (group, context) => {
     .option('--target <stage>', 'the stage to build')
     .action((file: string, options: { format: string; buildArg: string[]; target?: string }) => {
       const parsed = parseDockerfile(readDockerfile(file), { file });
-      // A check covers every stage, as BuildKit's lint does, not only the target's.
-      checkStageOrder(parsed);
       const buildArgs = new Map(
         options.buildArg.map((arg) => {
           const at = arg.indexOf('=');
           return at < 0 ? [arg, ''] : [arg.slice(0, at), arg.slice(at + 1)];
         }),
       );
-      const checks = runChecks(parsed, { buildArgs, target: options.target });
-      const parserWarnings = parsed.warnings.filter((w) => w.rule === 'NoEmptyContinuation');
-      const warnings = [...parserWarnings, ...checks];
+      // A check covers every stage, as BuildKit's lint does, not only the target's.
+      const warnings = lintDockerfile(parsed, { buildArgs, target: options.target });
       if (options.format === 'json') context.stdout.write(`${JSON.stringify(warnings, null, 2)}\n`);
       else for (const warning of warnings) context.stdout.write(line(warning));
       if (warnings.length > 0 && parseCheckDirective(parsed.directives.check).error) {

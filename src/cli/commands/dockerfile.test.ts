@@ -68,6 +68,16 @@ test('dockerfile check fails on a stage used before it is defined, in any stage'
   assert.equal(result.status, 2);
 });
 
+test('dockerfile check fails on ${ without } with its line', (t) => {
+  const file = tempDockerfile(t, 'FROM alpine AS unused\nWORKDIR /srv/${APP\nFROM alpine\n');
+  const result = slipway('dockerfile', 'check', file);
+  assert.equal(
+    result.stderr.split('\n')[0],
+    `error: ${file}:2:1: failed to process "/srv/\${APP": syntax error: missing '}'`,
+  );
+  assert.equal(result.status, 2);
+});
+
 test('dockerfile check fails on warnings when the file sets check=error=true', (t) => {
   const file = tempDockerfile(t, '# check=error=true\nFROM alpine\nCMD run\n');
   const result = slipway('dockerfile', 'check', file);
