@@ -1,4 +1,5 @@
-// Parses and checks (as `slipway dockerfile check` does) every Dockerfile under the given folders; none may fail.
+// Parses and checks (as `slipway dockerfile check` does) every Dockerfile under the
+// given folders; none may fail.
 // Prints `N passed, N failed` and how often each check fired, to review by hand.
 // Usage: npm run conformance:real -- DIR...
 import { readdirSync, readFileSync, statSync } from 'node:fs';

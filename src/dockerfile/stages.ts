@@ -129,7 +129,8 @@ export function checkEdgeOrder(parsed: ParsedDockerfile, edge: StageEdge): void 
   }
   const what = edge.via === 'COPY --from' ? 'copy' : 'mount';
   throw new DockerfileError(
-    `cannot ${what} from stage "${edge.ref}", it needs to be defined before current stage "${name}"`,
+    `cannot ${what} from stage "${edge.ref}", ` +
+      `it needs to be defined before current stage "${name}"`,
     edge.location,
     hint,
   );

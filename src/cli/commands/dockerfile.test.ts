@@ -62,7 +62,8 @@ test('dockerfile check fails on a stage used before it is defined, in any stage'
   const result = slipway('dockerfile', 'check', file);
   assert.equal(
     result.stderr,
-    `error: ${file}:2:1: cannot copy from stage "b", it needs to be defined before current stage "a"\n` +
+    `error: ${file}:2:1: cannot copy from stage "b", ` +
+      'it needs to be defined before current stage "a"\n' +
       '  hint: move the stage it uses above this one\n',
   );
   assert.equal(result.status, 2);
@@ -84,7 +85,8 @@ test('dockerfile check fails on warnings when the file sets check=error=true', (
   assert.equal(
     result.stdout,
     `${file}:3:1: JSONArgsRecommended: JSON arguments recommended for CMD to prevent ` +
-      'unintended behavior related to OS signals\n  fix: use the exec form: CMD ["executable", "arg"]\n',
+      'unintended behavior related to OS signals\n' +
+      '  fix: use the exec form: CMD ["executable", "arg"]\n',
   );
   assert.equal(
     result.stderr,
