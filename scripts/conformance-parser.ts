@@ -1,6 +1,7 @@
 // Runs a folder of BuildKit parser test files: `testfiles/<case>/{Dockerfile,result}`
 // must dump exactly as `result`; `testfiles-negative/<case>/Dockerfile` must fail
-// with a located error.  Usage: npm run conformance:parser -- DIR
+// with a located error; `testfile-line/` must give upstream's line ranges.
+// Usage: npm run conformance:parser -- DIR
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dumpAst } from '../src/dockerfile/dump.js';
@@ -45,6 +46,20 @@ for (const folder of cases('testfiles-negative')) {
   } catch (error) {
     if (error instanceof SlipwayError && error.location?.line !== undefined) passed++;
     else failures.push(`${folder}: failed without a location: ${(error as Error).message}`);
+  }
+}
+
+// testfile-line: upstream's TestParseIncludesLineNumbers holds the ranges in Go code.
+const lineFile = join(dir, 'testfile-line', 'Dockerfile');
+if (existsSync(lineFile)) {
+  const want = '5-5 11-12 17-31';
+  try {
+    const { ast } = parseAst(readFileSync(lineFile, 'utf8'), lineFile);
+    const got = ast.children.map((node) => `${node.startLine}-${node.endLine}`).join(' ');
+    if (got === want) passed++;
+    else failures.push(`${lineFile}: line ranges ${got}, want ${want}`);
+  } catch (error) {
+    failures.push(`${lineFile}: unexpected error: ${(error as Error).message}`);
   }
 }
 

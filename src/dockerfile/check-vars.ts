@@ -33,7 +33,8 @@ function undefinedNames(word: string, known: Set<string>, escapeToken: '\\' | '`
   }
 }
 
-function wordsOf(instruction: Instruction): string[] {
+/** The words of an instruction that BuildKit expands (besides ENV and ARG values). */
+export function wordsOf(instruction: Instruction): string[] {
   switch (instruction.kind) {
     case 'LABEL':
       return instruction.labels.flatMap(({ key, value }) => [key, value]);

@@ -1,8 +1,9 @@
 // Build checks (BuildKit's lint rules) over a parsed Dockerfile, returned as data.
 import { RULES, type Rule, ruleUrl } from './check-rules.js';
+import { checkWordSyntax } from './check-syntax.js';
 import { checkVariables } from './check-vars.js';
 import type { ParsedDockerfile } from './parse.js';
-import { stagesNeededFor } from './stages.js';
+import { baseStage, checkStageOrder, stagesNeededFor } from './stages.js';
 import type { Instruction, Location, Warning } from './types.js';
 
 /** What the checker may know beyond the file. */
@@ -72,8 +73,15 @@ function checkCasing(parsed: ParsedDockerfile, findings: Findings): void {
   }
 }
 
+// What a stage passes to the stages built FROM it: its SHELL, and whether it set WORKDIR.
+interface Inherited {
+  hasShell: boolean;
+  workdirSet: boolean;
+}
+
 function checkStages(parsed: ParsedDockerfile, findings: Findings): void {
   const seen = new Set<string>();
+  const inherited: Inherited[] = [];
   for (const stage of parsed.stages) {
     const { from } = stage;
     const written = from.stageNameAsWritten;
@@ -118,14 +126,19 @@ function checkStages(parsed: ParsedDockerfile, findings: Findings): void {
         from.location,
       );
     }
-    checkStageInstructions(stage.instructions, findings);
+    const base = baseStage(parsed.stages, stage);
+    const start = base === undefined ? undefined : inherited[base.index];
+    inherited[stage.index] = checkStageInstructions(stage.instructions, findings, start);
   }
 }
 
-function checkStageInstructions(instructions: Instruction[], findings: Findings): void {
+function checkStageInstructions(
+  instructions: Instruction[],
+  findings: Findings,
+  from: Inherited = { hasShell: false, workdirSet: false },
+): Inherited {
   const last = new Map<string, Instruction>();
-  let hasShell = false;
-  let absoluteWorkdir = false;
+  let { hasShell, workdirSet } = from;
   for (const instruction of instructions) {
     switch (instruction.kind) {
       case 'MAINTAINER':
@@ -158,17 +171,19 @@ function checkStageInstructions(instructions: Instruction[], findings: Findings)
           );
         }
         break;
-      case 'WORKDIR':
-        if (instruction.path.startsWith('/') || instruction.path.includes('$'))
-          absoluteWorkdir = true;
-        else if (!absoluteWorkdir) {
+      case 'WORKDIR': {
+        // Only the first WORKDIR of a chain of stages counts: fixing it fixes the rest.
+        const { path } = instruction;
+        if (!workdirSet && !path.startsWith('/') && !path.includes('$')) {
           findings.add(
             RULES.workdirRelative,
-            `Relative workdir "${instruction.path}" can have unexpected results if the base image changes`,
+            `Relative workdir "${path}" can have unexpected results if the base image changes`,
             instruction.location,
           );
         }
+        workdirSet = true;
         break;
+      }
       case 'EXPOSE':
         checkExpose(instruction.ports, instruction.location, findings);
         break;
@@ -185,6 +200,7 @@ function checkStageInstructions(instructions: Instruction[], findings: Findings)
       last.set(instruction.kind, instruction);
     }
   }
+  return { hasShell, workdirSet };
 }
 
 function checkExpose(ports: string[], location: Location, findings: Findings): void {
@@ -209,14 +225,14 @@ function checkExpose(ports: string[], location: Location, findings: Findings): v
 }
 
 function checkReachable(parsed: ParsedDockerfile, options: CheckOptions, findings: Findings) {
-  let needed: number[];
+  let needed: Set<number>;
   try {
-    needed = stagesNeededFor(parsed, options.target);
+    needed = new Set(stagesNeededFor(parsed, options.target));
   } catch {
     return;
   }
   for (const stage of parsed.stages) {
-    if (needed.includes(stage.index)) continue;
+    if (needed.has(stage.index)) continue;
     // Without --target a named stage may be built on its own; only unnamed ones are dead.
     if (options.target === undefined && stage.name !== undefined) continue;
     const label = stage.name === undefined ? `${stage.index}` : `'${stage.name}'`;
@@ -236,4 +252,13 @@ export function runChecks(parsed: ParsedDockerfile, options: CheckOptions = {}):
   checkVariables(parsed, options, findings);
   checkReachable(parsed, options, findings);
   return findings.warnings.sort((a, b) => a.location.line - b.location.line);
+}
+
+/** What `slipway dockerfile check` does: the errors a lint of every stage finds, thrown,
+ * then the warnings. */
+export function lintDockerfile(parsed: ParsedDockerfile, options: CheckOptions = {}): Warning[] {
+  checkStageOrder(parsed);
+  checkWordSyntax(parsed);
+  const parserWarnings = parsed.warnings.filter((w) => w.rule === 'NoEmptyContinuation');
+  return [...parserWarnings, ...runChecks(parsed, options)];
 }

@@ -119,3 +119,13 @@ test('a lookup function is an environment', () => {
     '1-',
   );
 });
+
+test('a pattern may hold regex characters: `-`, `.`, `(`, `|`', () => {
+  const env = { V: 'my-app-1.2(x)|y' };
+  assert.equal(expandWord('${V%-*}', env), 'my-app');
+  assert.equal(expandWord('${V%%-*}', env), 'my');
+  assert.equal(expandWord('${V#*-}', env), 'app-1.2(x)|y');
+  assert.equal(expandWord('${V//-/_}', env), 'my_app_1.2(x)|y');
+  assert.equal(expandWord('${V/(x)|/+}', env), 'my-app-1.2+y');
+  assert.equal(expandWord('${V%-}', env), 'my-app-1.2(x)|y');
+});

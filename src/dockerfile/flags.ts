@@ -54,5 +54,9 @@ function parseFlag(arg: string, spec: FlagSpec, values: FlagValues, used: Set<st
   }
   if (at < 0) throw new LineError(`missing a value on flag: ${name}`);
   if (type === 'string') values.strings.set(name, value);
-  else values.lists.set(name, [...(values.lists.get(name) ?? []), value]);
+  else {
+    const list = values.lists.get(name);
+    if (list === undefined) values.lists.set(name, [value]);
+    else list.push(value);
+  }
 }

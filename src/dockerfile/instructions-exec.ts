@@ -1,5 +1,6 @@
 // The typed forms of RUN, CMD/ENTRYPOINT commands, COPY/ADD and HEALTHCHECK.
 import { parseGoDuration } from './duration.js';
+import { expandWord } from './expand.js';
 import { parseFlags } from './flags.js';
 import { chompHeredocContent, mustParseHeredoc } from './heredoc.js';
 import type { Request } from './instructions.js';
@@ -130,7 +131,7 @@ export function parseAddCopy(req: Request): CopyInstruction | AddInstruction {
       ...base('COPY', req),
       ...common2,
       parents: flags.bools.get('parents') ?? false,
-      ...optional('from', flags.strings.get('from')),
+      ...optional('from', fromFlag(flags.strings.get('from'))),
     };
   }
   return {
@@ -141,6 +142,23 @@ export function parseAddCopy(req: Request): CopyInstruction | AddInstruction {
     ...optional('checksum', flags.strings.get('checksum')),
     ...optional('unpack', flags.bools.get('unpack')),
   };
+}
+
+// BuildKit resolves --from before any ARG is known: a variable there is an error.
+function fromFlag(from: string | undefined): string | undefined {
+  if (from === undefined) return undefined;
+  let expanded: string;
+  try {
+    expanded = expandWord(from, {});
+  } catch (error) {
+    throw new LineError(`--from=${from}: ${(error as Error).message}`, `--from=${from}`);
+  }
+  if (expanded === from) return from;
+  throw new LineError(
+    'variable expansion is not supported for --from, ' +
+      'define a new stage with FROM using ARG from global scope as a workaround',
+    `--from=${from}`,
+  );
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -103,7 +103,9 @@ export function parseAst(source: string, file: string): RawParse {
     const first = trimNewline(raw);
     if (isComment(first)) {
       const comment = trimSpace(trimLeftSpace(first).slice(1));
-      comments = comment === '' ? [] : [...comments, comment];
+      // Push, not spread: a file of many comments must stay linear.
+      if (comment === '') comments = [];
+      else comments.push(comment);
     }
     const processed = processLine(raw, startLine, true);
     const escapeChar = directiveParser.directives.escape;

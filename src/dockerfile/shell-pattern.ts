@@ -33,7 +33,8 @@ export function shellPatternToRegex(
       }
       ch = after;
     }
-    out += ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    // Outside a class `-` is plain, and `\-` is a syntax error in a `u` regex.
+    out += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
   return new RegExp(out, global ? 'gu' : 'u');
 }

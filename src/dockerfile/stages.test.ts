@@ -7,8 +7,8 @@ import { stageGraph, stagesNeededFor, targetStage } from './stages.js';
 const parsed = parseDockerfile(
   `FROM alpine AS Base
 FROM base AS deps
-RUN --mount=type=cache,target=/c --mount=from=tools,target=/t true
-FROM busybox AS tools
+RUN --mount=type=cache,target=/c true
+FROM tools AS tools
 FROM deps AS build
 RUN --mount=type=bind,from=tools,target=/t true
 COPY --from=0 /a /a
@@ -31,12 +31,59 @@ test('the stage graph: FROM, COPY --from by name or index, RUN --mount from', ()
   ]);
 });
 
-test('a reference to a later stage is an image, not a stage', () => {
-  // `tools` in stage 1 is defined after it: BuildKit treats it as an image name.
-  const edges = stageGraph(parsed).filter((edge) => edge.from === 1);
+test('FROM a stage defined later (or itself) names an image', () => {
+  // `FROM tools AS tools` (stage 2): BuildKit only knows the stages above a FROM.
   assert.deepEqual(
-    edges.map((e) => e.to),
-    [0],
+    stageGraph(parsed).filter((edge) => edge.from === 2),
+    [],
+  );
+});
+
+function fails(text: string, target: string | undefined, line: number, message: string) {
+  const later = parseDockerfile(text, { file: 'Dockerfile' });
+  assert.throws(
+    () => stagesNeededFor(later, target),
+    (error: unknown) =>
+      error instanceof DockerfileError &&
+      error.location?.line === line &&
+      error.message === message,
+  );
+}
+
+test('COPY --from and --mount from a later stage fail when the stage is built', () => {
+  const text = 'FROM alpine AS a\nCOPY --from=B /x /x\nFROM alpine AS b\nFROM scratch AS c\n';
+  fails(
+    text,
+    'a',
+    2,
+    'cannot copy from stage "B", it needs to be defined before current stage "a"',
+  );
+  assert.deepEqual(stagesNeededFor(parseDockerfile(text, { file: 'Dockerfile' })), [2]);
+  const mount = 'FROM alpine\nRUN --mount=from=1,target=/t true\nFROM alpine\nCOPY --from=0 / /\n';
+  fails(
+    mount,
+    undefined,
+    2,
+    'cannot mount from stage "1", it needs to be defined before current stage "stage-0"',
+  );
+  const self = 'FROM alpine AS me\nCOPY --from=me /a /b\n';
+  fails(self, undefined, 2, 'circular dependency detected on stage: me');
+});
+
+test('a stage index past the last stage is an error; the last of two names wins', () => {
+  const text = 'FROM alpine\nCOPY --from=1 /a /b\n';
+  assert.throws(
+    () => stageGraph(parseDockerfile(text, { file: 'Dockerfile' })),
+    (error: unknown) =>
+      error instanceof DockerfileError &&
+      error.location?.line === 2 &&
+      error.message === 'invalid stage index 1',
+  );
+  const twice = 'FROM alpine AS x\nFROM busybox AS x\nFROM x\nCOPY --from=x /a /b\n';
+  const edges = stageGraph(parseDockerfile(twice, { file: 'Dockerfile' }));
+  assert.deepEqual(
+    edges.map((e) => `${e.from}->${e.to} ${e.via}`),
+    ['2->1 FROM', '2->1 COPY --from'],
   );
 });
 

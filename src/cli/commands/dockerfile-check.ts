@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { parseCheckDirective, runChecks } from '../../dockerfile/checks.js';
+import { lintDockerfile, parseCheckDirective } from '../../dockerfile/checks.js';
 import { parseDockerfile, type Warning } from '../../dockerfile/index.js';
 import { InputError } from '../../errors/index.js';
 import type { CommandModule } from '../context.js';
@@ -35,9 +35,8 @@ export const dockerfileCheck: CommandModule = (group, context) => {
           return at < 0 ? [arg, ''] : [arg.slice(0, at), arg.slice(at + 1)];
         }),
       );
-      const checks = runChecks(parsed, { buildArgs, target: options.target });
-      const parserWarnings = parsed.warnings.filter((w) => w.rule === 'NoEmptyContinuation');
-      const warnings = [...parserWarnings, ...checks];
+      // A check covers every stage, as BuildKit's lint does, not only the target's.
+      const warnings = lintDockerfile(parsed, { buildArgs, target: options.target });
       if (options.format === 'json') context.stdout.write(`${JSON.stringify(warnings, null, 2)}\n`);
       else for (const warning of warnings) context.stdout.write(line(warning));
       if (warnings.length > 0 && parseCheckDirective(parsed.directives.check).error) {
