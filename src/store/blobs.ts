@@ -13,7 +13,7 @@ import {
   digestEncoded,
   parseDigest,
 } from '../image/digest.js';
-import { type ExpectedContent, mismatch, verifyingStream } from './verify.js';
+import { checksContent, type ExpectedContent, mismatch, verifyingStream } from './verify.js';
 
 // The blobs of an OCI image layout: `blobs/<algorithm>/<encoded>`. A blob is
 // written to a temp file in the store, flushed to disk and renamed into place,
@@ -50,21 +50,28 @@ export class BlobDirectory {
     }
   }
 
-  /** Write a blob atomically; verified against `expected` when given. */
+  /**
+   * Write a blob atomically; verified against `expected` when given. A stream
+   * that already checks itself against `expected` is not hashed a second time.
+   */
   async writeBlob(content: BlobContent, expected?: ExpectedContent): Promise<WrittenBlob> {
-    const digester = new Digester(expected ? digestAlgorithm(expected.digest) : 'sha256');
     const temp = join(this.root, '.tmp', `blob-${process.pid}-${randomBytes(6).toString('hex')}`);
     await mkdir(join(this.root, '.tmp'), { recursive: true });
     const source = content instanceof Readable ? content : Readable.from([Buffer.from(content)]);
+    const checked = expected && content instanceof Readable && checksContent(content, expected);
+    const digester = new Digester(expected ? digestAlgorithm(expected.digest) : 'sha256');
     const hashing = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         digester.update(chunk);
         callback(null, chunk);
       },
     });
+    const file = createWriteStream(temp, { flags: 'wx', flush: true });
     try {
-      await pipeline(source, hashing, createWriteStream(temp, { flags: 'wx', flush: true }));
-      const written = { digest: digester.digest(), size: digester.size };
+      await (checked ? pipeline(source, file) : pipeline(source, hashing, file));
+      const written = checked
+        ? { digest: expected.digest, size: expected.size as number }
+        : { digest: digester.digest(), size: digester.size };
       if (expected) {
         const problem = mismatch(expected, written, `writing blob ${expected.digest}`);
         if (problem) throw problem;
