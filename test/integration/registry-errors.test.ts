@@ -94,6 +94,29 @@ test('an expired token is refetched once, then a clear 401 without the token', a
   }
 });
 
+test('a bearer token is reused for its scopes until it expires', async () => {
+  const registry = await startRegistry('token', { tokenLifetimeSeconds: 300 });
+  try {
+    const credentials = staticCredentials({
+      [registry.host]: { username: registry.username!, password: registry.password! },
+    });
+    const client = new RegistryClient(
+      { registry: registry.host, repository: 'app' },
+      { credentials },
+    );
+    const image = await makeBusyboxImage();
+    const layout = await openStore(image.layout);
+    await copyImage(layout, client, 'latest', { tag: 'v1' });
+    await copyImage(layout, client, 'latest', { tag: 'v2' });
+    assert.deepEqual(await client.listTags(), ['v1', 'v2']);
+    await client.fetchManifest('v1');
+    const asked = registry.tokenServer!.requests.map((r) => r.scopes.join(' '));
+    assert.deepEqual(asked.sort(), ['repository:app:pull', 'repository:app:pull,push']);
+  } finally {
+    await registry.stop();
+  }
+});
+
 test('a repository that does not exist is a 404 with the registry codes', async () => {
   const registry = await startRegistry('plain');
   try {
