@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,28 +7,12 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { digestOf } from '../../src/image/digest.js';
 import { type BaseImage, makeBusyboxImage } from '../harness/base-image.js';
+import { cliRunner, secretForms } from '../harness/cli.js';
 import { type RegistryHandle, startRegistry } from '../harness/registry.js';
 
 const run = promisify(execFile);
-const bin = new URL('../../src/cli/bin.js', import.meta.url).pathname;
-
-interface Result {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-function slipway(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c));
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
-    child.stdin.end(stdin);
-    child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
-  });
-}
+const cli = cliRunner();
+const slipway = cli.run;
 
 describe('slipway registry commands (basic auth registry)', () => {
   let registry: RegistryHandle;
@@ -172,6 +156,14 @@ describe('slipway registry commands (basic auth registry)', () => {
       `error: ${home} is not an OCI image layout (no oci-layout file)\n`,
     );
   });
+
+  test('no command printed the password, in plain or in Basic auth form', () => {
+    const printed = cli.printed.join('\n');
+    assert.ok(printed.length > 1000, 'the commands above printed something');
+    for (const secret of secretForms(registry.username!, registry.password!)) {
+      assert.equal(printed.includes(secret), false, 'a secret was printed');
+    }
+  });
 });
 
 test('copy between token-auth registries with --src-creds and --dest-creds', async () => {
@@ -192,6 +184,8 @@ test('copy between token-auth registries with --src-creds and --dest-creds', asy
     assert.equal(push.status, 0, push.stderr);
     const copy = await slipway(env, [
       'copy',
+      '--progress',
+      'json',
       '--src-creds',
       srcCreds,
       '--dest-creds',
@@ -201,6 +195,23 @@ test('copy between token-auth registries with --src-creds and --dest-creds', asy
     ]);
     assert.equal(copy.status, 0, copy.stderr);
     assert.equal(copy.stdout, `${image.manifestDigest}\n`);
+    const denied = await slipway(env, [
+      'inspect',
+      '--creds',
+      `${dest.username}:${source.password}`,
+      `${dest.host}/c:1`,
+    ]);
+    assert.equal(denied.status, 1);
+    assert.match(denied.stderr, /401 unauthorized/);
+    const printed = [push, copy, denied].map((r) => r.stdout + r.stderr).join('\n');
+    assert.match(printed, /"kind":"copy.blob"/);
+    for (const secret of [
+      ...secretForms(source.username!, source.password!),
+      ...secretForms(dest.username!, dest.password!),
+      'eyJ', // the start of every JWT the token server signs
+    ]) {
+      assert.equal(printed.includes(secret), false, `${secret.slice(0, 3)}… was printed`);
+    }
   } finally {
     await Promise.all([source.stop(), dest.stop(), rm(home, { recursive: true, force: true })]);
   }
