@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -155,6 +155,55 @@ describe('slipway registry commands (basic auth registry)', () => {
       notLayout.stderr,
       `error: ${home} is not an OCI image layout (no oci-layout file)\n`,
     );
+  });
+
+  test('with credsStore, login, push and logout go through docker-credential-<name>', async () => {
+    // A one-credential helper: store keeps the JSON it is given, get prints it back.
+    const bin = join(home, 'helper-bin');
+    await mkdir(bin, { recursive: true });
+    const kept = join(home, 'helper-kept.json');
+    await writeFile(
+      join(bin, 'docker-credential-clifake'),
+      `#!/bin/sh
+case "$1" in
+  store) cat > "${kept}" ;;
+  get) [ -f "${kept}" ] && [ "$(jq -r .ServerURL "${kept}")" = "$(cat)" ] && exec cat "${kept}"
+       echo "credentials not found in native keychain"; exit 1 ;;
+  erase) [ -f "${kept}" ] || { echo "credentials not found in native keychain"; exit 1; }
+         rm "${kept}" ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    const docker = join(home, 'docker-helper');
+    await mkdir(docker, { recursive: true });
+    await writeFile(join(docker, 'config.json'), '{"credsStore": "clifake"}');
+    const helperEnv = { ...env, DOCKER_CONFIG: docker, PATH: `${bin}:${process.env.PATH}` };
+
+    const login = await slipway(
+      helperEnv,
+      ['login', registry.host, '-u', registry.username!, '--password-stdin'],
+      registry.password!,
+    );
+    assert.equal(login.status, 0, login.stderr);
+    assert.deepEqual(JSON.parse(await readFile(kept, 'utf8')), {
+      ServerURL: registry.host,
+      Username: registry.username,
+      Secret: registry.password,
+    });
+    assert.equal(await readFile(join(docker, 'config.json'), 'utf8'), '{"credsStore": "clifake"}');
+    const push = await slipway(helperEnv, [
+      'push',
+      `oci:${image.layout}:latest`,
+      `${registry.host}/helper:1`,
+    ]);
+    assert.equal(push.status, 0, push.stderr);
+    const logout = await slipway(helperEnv, ['logout', registry.host]);
+    assert.equal(logout.status, 0, logout.stderr);
+    await assert.rejects(access(kept));
+    const denied = await slipway(helperEnv, ['inspect', `${registry.host}/helper:1`]);
+    assert.equal(denied.status, 1);
+    assert.match(denied.stderr, /401 unauthorized/);
   });
 
   test('no command printed the password, in plain or in Basic auth form', () => {
