@@ -31,6 +31,10 @@ export type BlobContent = Readable | Buffer | Uint8Array;
 /** Blobs larger than this are not read whole into memory by readBlob. */
 export const SMALL_BLOB_LIMIT = 16 * 1024 * 1024;
 
+// Larger than node's default (16/64 KiB): fewer, larger file writes and reads,
+// and a network read need not wait for each one.
+const STREAM_BUFFER = 1024 * 1024;
+
 /** Read, write and verify the blobs of a layout at `root`. */
 export class BlobDirectory {
   constructor(readonly root: string) {}
@@ -66,7 +70,11 @@ export class BlobDirectory {
         callback(null, chunk);
       },
     });
-    const file = createWriteStream(temp, { flags: 'wx', flush: true });
+    const file = createWriteStream(temp, {
+      flags: 'wx',
+      flush: true,
+      highWaterMark: STREAM_BUFFER,
+    });
     try {
       await (checked ? pipeline(source, file) : pipeline(source, hashing, file));
       const written = checked
@@ -90,7 +98,7 @@ export class BlobDirectory {
   openBlob(descriptor: Descriptor | ExpectedContent): Readable {
     const path = this.blobPath(descriptor.digest);
     const what = `blob ${descriptor.digest} in ${this.root}`;
-    const file = createReadStream(path);
+    const file = createReadStream(path, { highWaterMark: STREAM_BUFFER });
     const checked = verifyingStream(descriptor, what);
     file.on('error', (error) => checked.destroy(missing(error, what) as Error));
     return file.pipe(checked);
