@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { access, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +14,7 @@ import {
   digestEncoded,
   parseDigest,
 } from '../image/digest.js';
+import { processIsGone } from './lock.js';
 import { checksContent, type ExpectedContent, mismatch, verifyingStream } from './verify.js';
 
 // The blobs of an OCI image layout: `blobs/<algorithm>/<encoded>`. A blob is
@@ -59,7 +61,8 @@ export class BlobDirectory {
    * that already checks itself against `expected` is not hashed a second time.
    */
   async writeBlob(content: BlobContent, expected?: ExpectedContent): Promise<WrittenBlob> {
-    const temp = join(this.root, '.tmp', `blob-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const name = `blob-${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const temp = join(this.root, '.tmp', name);
     await mkdir(join(this.root, '.tmp'), { recursive: true });
     const source = content instanceof Readable ? content : Readable.from([Buffer.from(content)]);
     const checked = expected && content instanceof Readable && checksContent(content, expected);
@@ -91,6 +94,21 @@ export class BlobDirectory {
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
+    }
+  }
+
+  /**
+   * Remove the temp files of writes whose process died (killed, or stopped by
+   * Ctrl-C) on this host; a write in progress elsewhere is left alone.
+   */
+  async removeAbandoned(): Promise<void> {
+    const dir = join(this.root, '.tmp');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const owner = /^blob-(.+)-(\d+)-[0-9a-f]{12}$/.exec(name);
+      if (owner && processIsGone(owner[1] as string, Number(owner[2]))) {
+        await rm(join(dir, name), { force: true });
+      }
     }
   }
 

@@ -207,6 +207,7 @@ export async function openStore(dir: string): Promise<OciStore> {
   }
   const store = new OciStore(dir);
   if (!(await exists(store.indexPath))) await updateIndex(store.indexPath, () => {});
+  await new BlobDirectory(dir).removeAbandoned();
   return store;
 }
 
