@@ -172,6 +172,25 @@ test('a truncated blob download fails and says how far it got', async () => {
   }
 });
 
+test('a download cut off once is fetched again and lands whole in the store', async () => {
+  let gets = 0;
+  const fake = await startFakeRegistry((req, res) => {
+    if (!req.url?.includes('/blobs/')) return res.end();
+    if (++gets > 1) return serveBlob(res, content);
+    res.writeHead(200, { 'content-length': String(content.length) });
+    res.write(content.subarray(0, 1000), () => res.destroy());
+  });
+  try {
+    const client = new RegistryClient({ registry: fake.host, repository: 'app' });
+    const store = await openStore(`${await makeTemp()}/store`);
+    await store.pushBlob(descriptor, () => client.fetchBlob(descriptor));
+    assert.equal(gets, 2);
+    assert.equal((await store.readBlob(descriptor)).equals(content), true);
+  } finally {
+    await fake.stop();
+  }
+});
+
 test('a blob whose content does not match its digest fails with DigestMismatchError', async () => {
   const other = randomBytes(content.length);
   const fake = await startFakeRegistry((req, res) =>
