@@ -1,10 +1,5 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors/index.js';
-import {
-  artifactConfigPath,
-  loadRepositoryConfigs,
-  openRepository,
-} from '../../pipeline/artifact-repository-config.js';
 import { slipwayHome, statePaths } from '../../util/paths.js';
 import type { CliContext, CommandModule } from '../context.js';
 
@@ -15,10 +10,13 @@ interface ConfigOptions {
   artifactConfig?: string;
 }
 
+/** The configured repositories, and how to open one; loaded on use (YAML is slow to load). */
 async function repositories(context: CliContext, options: ConfigOptions) {
+  const config = await import('../../pipeline/artifact-repository-config.js');
   const home = statePaths(slipwayHome(context.env)).home;
-  const file = options.artifactConfig ?? artifactConfigPath(home);
-  return loadRepositoryConfigs(file, home);
+  const file = options.artifactConfig ?? config.artifactConfigPath(home);
+  const configs = await config.loadRepositoryConfigs(file, home);
+  return { configs, open: (name: string) => config.openRepository(configs, name) };
 }
 
 /** The `artifacts` command group. */
@@ -32,11 +30,11 @@ export const artifacts: CommandModule = (program, context) => {
     .description('list stored artifacts and their versions')
     .option('--artifact-config <file>', 'artifact repositories config file')
     .action(async (repository: string | undefined, options: ConfigOptions) => {
-      const configs = await repositories(context, options);
+      const { configs, open } = await repositories(context, options);
       const names = repository ? [repository] : [...configs.keys()];
       const rows = [['REPOSITORY', 'NAME', 'VERSION', 'SIZE', 'SHA256', 'CREATED']];
       for (const name of names) {
-        const repo = openRepository(configs, name);
+        const repo = open(name);
         for (const artifact of await repo.names()) {
           for (const v of await repo.versions(artifact)) {
             rows.push([
@@ -61,7 +59,7 @@ export const artifacts: CommandModule = (program, context) => {
     .action(async (repository: string, name: string, version: string | undefined, options) => {
       const opts = options as ConfigOptions & { output: string };
       if (!opts.output) throw new UsageError('artifacts get needs -o FILE');
-      const repo = openRepository(await repositories(context, opts), repository);
+      const repo = (await repositories(context, opts)).open(repository);
       const got = await repo.fetch(name, version ?? 'latest', resolve(opts.output));
       context.stdout.write(`${repository} ${name} ${got.version} sha256:${got.sha256}\n`);
     });

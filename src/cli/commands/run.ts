@@ -3,22 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { StepFailedError, UsageError } from '../../errors/index.js';
-import {
-  credentialStore,
-  evaluateTriggers,
-  formatPlan,
-  formatTable,
-  loadCredentials,
-  loadPipeline,
-  loadVarsFile,
-  parseVarFlags,
-  planPipeline,
-  type RunOptions,
-  readCheckout,
-  runPipeline,
-  type TriggerEvent,
-} from '../../pipeline/index.js';
-import { stepKinds } from '../../steps/index.js';
+import type { RunOptions, TriggerEvent } from '../../pipeline/index.js';
 import { slipwayHome } from '../../util/paths.js';
 import type { CliContext, CommandModule } from '../context.js';
 import type { ProgressMode } from '../render.js';
@@ -85,6 +70,22 @@ async function action(context: CliContext, argument: string | undefined, flags: 
   if (!['auto', 'tty', 'plain', 'json'].includes(progress)) {
     throw new UsageError(`--progress ${progress}: expected auto, tty, plain or json`);
   }
+  // Loaded here, not at start-up: the pipeline and step kinds (YAML, SSH, Kubernetes
+  // clients) cost a second to load, which every other command would pay.
+  const {
+    credentialStore,
+    evaluateTriggers,
+    formatPlan,
+    formatTable,
+    loadCredentials,
+    loadPipeline,
+    loadVarsFile,
+    parseVarFlags,
+    planPipeline,
+    readCheckout,
+    runPipeline,
+  } = await import('../../pipeline/index.js');
+  const { stepKinds } = await import('../../steps/index.js');
   const file = await findPipelineFile(argument, cwd);
   const workspace = workspaceOf(file, cwd);
   const pipeline = await loadPipeline(
