@@ -1,4 +1,4 @@
-import { getAttribute, listAttributes, setAttribute } from '@napi-rs/xattr';
+import { getAttribute, listAttributes, setAttribute, setAttributeSync } from '@napi-rs/xattr';
 
 // Extended attributes of files on disk, never following symlinks (the
 // binding uses the l*xattr calls). Node core has no xattr API.
@@ -45,6 +45,11 @@ export async function readXattr(path: string, name: string): Promise<Buffer | un
 /** Set one xattr on a path (on the link itself for a symlink). */
 export async function writeXattr(path: string, name: string, value: Buffer): Promise<void> {
   await setAttribute(path, name, value);
+}
+
+/** writeXattr without the thread-pool round trip, for layer extraction. */
+export function writeXattrSync(path: string, name: string, value: Buffer): void {
+  setAttributeSync(path, name, value);
 }
 
 function isUnsupported(error: unknown): boolean {
