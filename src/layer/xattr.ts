@@ -1,4 +1,11 @@
-import { getAttribute, listAttributes, setAttribute, setAttributeSync } from '@napi-rs/xattr';
+import {
+  getAttribute,
+  getAttributeSync,
+  listAttributes,
+  listAttributesSync,
+  setAttribute,
+  setAttributeSync,
+} from '@napi-rs/xattr';
 
 // Extended attributes of files on disk, never following symlinks (the
 // binding uses the l*xattr calls). Node core has no xattr API.
@@ -27,6 +34,26 @@ export async function readXattrs(
   const found = new Map<string, Buffer>();
   for (const name of names.filter(keep).sort()) {
     const value = await getAttribute(path, name);
+    if (value !== null) found.set(name, value);
+  }
+  return found;
+}
+
+/** readXattrs without the thread-pool round trips, for writing layers of many files. */
+export function readXattrsSync(
+  path: string,
+  keep: (name: string) => boolean = isLayerXattr,
+): Map<string, Buffer> {
+  let names: string[];
+  try {
+    names = listAttributesSync(path);
+  } catch (error) {
+    if (isUnsupported(error)) return new Map();
+    throw error;
+  }
+  const found = new Map<string, Buffer>();
+  for (const name of names.filter(keep).sort()) {
+    const value = getAttributeSync(path, name);
     if (value !== null) found.set(name, value);
   }
   return found;
