@@ -88,6 +88,24 @@ COPY dir two.txt /into
   assert.equal(await readFile(join(rootfs, 'into/two.txt'), 'utf8'), 'two\n');
 });
 
+test("COPY keeps the sources' mtimes to the nanosecond", async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nCOPY stamped.txt dir /copied/\n',
+    'stamped.txt': 'stamped\n',
+    'dir/inner.txt': 'inner\n',
+  });
+  for (const path of ['stamped.txt', 'dir/inner.txt', 'dir']) {
+    await run('touch', ['-h', '-d', '@1577934245.123456789', join(context, path)]);
+  }
+  await build(fixture, context, { tags: ['copy-mtimes'] });
+  const rootfs = await unpackWithUmoci(fixture, 'copy-mtimes');
+  const mtime = async (path: string) => (await lstat(join(rootfs, path), { bigint: true })).mtimeNs;
+  assert.deepEqual(
+    [await mtime('copied/stamped.txt'), await mtime('copied/inner.txt')],
+    [1577934245123456789n, 1577934245123456789n],
+  );
+});
+
 test('--from keeps owners and modes of the source stage', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: `FROM BASE AS build

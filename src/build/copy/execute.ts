@@ -5,15 +5,14 @@ import {
   lchownSync,
   linkSync,
   lstatSync,
-  lutimesSync,
   mkdirSync,
   readlinkSync,
   rmSync,
   type Stats,
   symlinkSync,
-  utimesSync,
 } from 'node:fs';
 import { posix } from 'node:path';
+import { MtimeSetter } from '../../layer/index.js';
 import { unpackArchive } from './archive.js';
 import type { Owner } from './owner.js';
 import type { CopyItem, CopySpec } from './plan.js';
@@ -35,7 +34,8 @@ export async function executeCopy(
 ): Promise<number> {
   const writer = new TreeWriter(destRoot, spec.owner ?? { uid: 0, gid: 0 });
   const links = new Map<string, string>();
-  const dirTimes: [string, Stats][] = [];
+  // Times to the nanosecond, set last (so creating children cannot disturb a directory's).
+  const times = new MtimeSetter();
   let count = 0;
   for await (const entry of walkCopy(items, spec)) {
     const dest = await writer.place(entry.target);
@@ -62,21 +62,21 @@ export async function executeCopy(
       }
       chownSync(dest, owner.uid, owner.gid);
       chmodSync(dest, mode);
-      dirTimes.push([dest, entry.stat]);
+      times.add(dest, paxTime(entry.hostPath));
     } else {
       clear(dest);
       copyEntry(entry, dest, links);
       if (entry.stat.isSymbolicLink()) {
         lchownSync(dest, owner.uid, owner.gid);
-        lutimesSync(dest, entry.stat.atime, entry.stat.mtime);
+        times.add(dest, paxTime(entry.hostPath));
         continue;
       }
       chownSync(dest, owner.uid, owner.gid);
       chmodSync(dest, mode);
-      utimesSync(dest, entry.stat.atime, entry.stat.mtime);
+      times.add(dest, paxTime(entry.hostPath));
     }
   }
-  for (const [dest, stat] of dirTimes.reverse()) utimesSync(dest, stat.atime, stat.mtime);
+  await times.flush();
   return count;
 }
 
@@ -97,6 +97,13 @@ function copyEntry(entry: CopyEntry, dest: string, links: Map<string, string>): 
     throw new Error(`${entry.hostPath}: cannot copy a ${kindOf(stat)}`);
   }
   copyFileSync(entry.hostPath, dest);
+}
+
+/** A source's mtime as PAX time text, to the nanosecond (Stats rounds to microseconds). */
+function paxTime(path: string): string {
+  const ns = lstatSync(path, { bigint: true }).mtimeNs;
+  if (ns < 0n) return String(ns / 1_000_000_000n);
+  return `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`;
 }
 
 function clear(dest: string): void {
