@@ -13,6 +13,8 @@ packages=(
   openssh-server openssh-client
   # the Maven examples (offline, Debian's repository)
   maven openjdk-17-jdk-headless maven-debian-helper
+  # conformance and benchmark references (npm run conformance:build, bench:build)
+  docker.io buildah debootstrap
 )
 
 missing=()

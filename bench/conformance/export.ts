@@ -26,5 +26,14 @@ export async function buildAndRead(
     `docker://${request.tag}`,
     `oci:${layout}:image`,
   ]);
-  return { image: readOciLayout(layout) };
+  // skopeo rewrites a Docker schema 2 config as an OCI one on the way to an OCI
+  // layout, dropping Healthcheck, OnBuild and Shell: compare the pushed config as is.
+  const raw = await run('skopeo', [
+    'inspect',
+    '--raw',
+    '--config',
+    '--tls-verify=false',
+    `docker://${request.tag}`,
+  ]);
+  return { image: { ...readOciLayout(layout), config: JSON.parse(raw.stdout) } };
 }

@@ -17,6 +17,8 @@ export interface StageResult {
   state: ImageState;
   key: string;
   stage: Stage;
+  /** The stage's ARGs at its end: a stage built FROM it starts with them. */
+  args: ReadonlyMap<string, string | undefined>;
 }
 
 /** The shared state of one build. */

@@ -63,7 +63,11 @@ export class StageScope {
     private readonly global: ReadonlyMap<string, string | undefined>,
     private readonly buildArgs: Record<string, string>,
     private readonly builtins: Record<string, string>,
-  ) {}
+    /** The ARGs of the stage this one is built FROM, if it is one. */
+    inherited?: ReadonlyMap<string, string | undefined>,
+  ) {
+    for (const [key, value] of inherited ?? []) this.args.set(key, value);
+  }
 
   /** Declare ARGs; returns the `created_by` words (`K=V` or `K`). */
   declare(declarations: ArgDeclaration[], env: readonly string[]): string[] {
@@ -74,7 +78,10 @@ export class StageScope {
         this.buildArgs[declaration.key] ??
         (declaration.value !== undefined
           ? expandWord(declaration.value, lookup)
-          : (this.global.get(declaration.key) ?? this.builtins[declaration.key]));
+          : (this.global.get(declaration.key) ??
+            this.builtins[declaration.key] ??
+            // Declared again without a value: the value it has stays.
+            this.args.get(declaration.key)));
       this.args.set(declaration.key, value);
       words.push(declaration.value === undefined ? declaration.key : `${declaration.key}=${value}`);
     }

@@ -35,7 +35,7 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
   const label = (position: number) =>
     single ? `[${position}/${total}]` : `[${name} ${position}/${total}]`;
   const base = await resolveBase(env, stage, label(1));
-  const scope = new StageScope(env.globalArgs, env.options.buildArgs, env.builtinArgs);
+  const scope = new StageScope(env.globalArgs, env.options.buildArgs, env.builtinArgs, base.args);
   const run: StageRun = { env, stage, ...base, scope, flags: { cmdSet: false }, label };
 
   const triggers = base.state.config.config?.OnBuild ?? [];
@@ -54,7 +54,7 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
     const title = position < 0 ? undefined : `${label(position + 2)} ${instruction.original}`;
     await dispatch(run, instruction, title);
   }
-  return { state: run.state, key: run.key, stage };
+  return { state: run.state, key: run.key, stage, args: scope.args };
 }
 
 async function resolveBase(env: BuildEnv, stage: Stage, label: string) {
@@ -65,7 +65,8 @@ async function resolveBase(env: BuildEnv, stage: Stage, label: string) {
   if (earlier) {
     const result = await env.stageResult(earlier);
     step.done();
-    return { state: result.state, key: result.key };
+    // BuildKit's state carries the stage's ARG values on into the stages built on it.
+    return { state: result.state, key: result.key, args: result.args };
   }
   if (image === 'scratch') {
     step.done();

@@ -63,29 +63,42 @@ async function sameAsBelow(path: string, upper: Stats, lowers: string[], changes
 
 /** Opens workspaces over image states. */
 export class Workspaces {
+  private opened?: Promise<Snapshotter<Change[]>>;
+
   private constructor(
-    private readonly snapshots: Snapshotter<Change[]>,
+    private readonly openSnapshots: () => Promise<Snapshotter<Change[]>>,
     private readonly store: OciStore,
   ) {}
 
+  /**
+   * The snapshot root is opened (stale work removed, overlay probed) when a step
+   * first needs a root: a build whose steps all hit never pays for it.
+   */
   static async open(store: OciStore, root: string, emit: Emit): Promise<Workspaces> {
-    const snapshots = await openSnapshotter<Change[]>({
-      root,
-      emit,
-      changes: {
-        fromOverlayUpper: (upper) => changesFromOverlayUpper(upper),
-        fromTrees: (lower, upper) => diffTrees(lower, upper),
-      },
-    });
+    const snapshots = () =>
+      openSnapshotter<Change[]>({
+        root,
+        emit,
+        changes: {
+          fromOverlayUpper: (upper) => changesFromOverlayUpper(upper),
+          fromTrees: (lower, upper) => diffTrees(lower, upper),
+        },
+      });
     return new Workspaces(snapshots, store);
+  }
+
+  private get snapshots(): Promise<Snapshotter<Change[]>> {
+    this.opened ??= this.openSnapshots();
+    return this.opened;
   }
 
   /** A writable root over `state`'s layers (their blobs must be in the store). */
   async open(state: ImageState): Promise<Workspace> {
+    const snapshots = await this.snapshots;
     const lowers = await this.unpack(state);
-    const snapshot = await this.snapshots.prepare(lowers);
+    const snapshot = await snapshots.prepare(lowers);
     let changes: Change[] | undefined;
-    const lowerPaths = lowers.map((dir) => resolve(this.snapshots.root, dir));
+    const lowerPaths = lowers.map((dir) => resolve(snapshots.root, dir));
     return {
       root: snapshot.root,
       changes: async () => {
@@ -94,7 +107,7 @@ export class Workspaces {
       },
       keep: async (next) => {
         const id = chainId(next.layers);
-        if (id !== undefined && !(await this.snapshots.has(id))) await snapshot.keep(id);
+        if (id !== undefined && !(await snapshots.has(id))) await snapshot.keep(id);
       },
       release: () => snapshot.release(),
     };
@@ -103,23 +116,24 @@ export class Workspaces {
   /** A root to read from (COPY --from, bind mounts); writes to it are thrown away. */
   async view(state: ImageState): Promise<{ root: string; release(): Promise<void> }> {
     const lowers = await this.unpack(state);
-    const snapshot = await this.snapshots.prepare(lowers);
+    const snapshot = await (await this.snapshots).prepare(lowers);
     return { root: snapshot.root, release: () => snapshot.release() };
   }
 
   /** Unpack every layer not unpacked yet; the lower folders, top first. */
   private async unpack(state: ImageState): Promise<string[]> {
+    const snapshots = await this.snapshots;
     const chainIds: string[] = [];
     for (let n = 1; n <= state.layers.length; n += 1) {
       const id = chainId(state.layers, n) as string;
       const layer = state.layers[n - 1]!;
       const parent = chainIds[chainIds.length - 1];
-      await this.snapshots.ensureLayer(id, parent, async (dir, whiteouts) => {
+      await snapshots.ensureLayer(id, parent, async (dir, whiteouts) => {
         const blob = await this.store.fetchBlob(layer.descriptor);
         await applyLayer(blob, dir, { whiteouts });
       });
       chainIds.push(id);
     }
-    return this.snapshots.lowerDirs(chainIds);
+    return snapshots.lowerDirs(chainIds);
   }
 }

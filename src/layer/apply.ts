@@ -1,8 +1,19 @@
 import { execFile } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { chmod, lchown, link, mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import {
+  chmodSync,
+  closeSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { InputError, withContext } from '../errors/index.js';
@@ -15,10 +26,10 @@ import {
 } from './change.js';
 import { decompressor, detectCompression, peek } from './compression.js';
 import { MtimeSetter } from './mtimes.js';
-import { lstatOrUndefined, resolveInRoot } from './root-path.js';
+import { lstatOrUndefined, resolveInRoot, resolveInRootSync } from './root-path.js';
 import { readTar, type TarEntry, type TarEntryHeader } from './tar-read.js';
 import { tap } from './write.js';
-import { writeXattr } from './xattr.js';
+import { writeXattr, writeXattrSync } from './xattr.js';
 
 const run = promisify(execFile);
 
@@ -76,6 +87,8 @@ class Applier {
   /** Paths this layer wrote, so an opaque marker keeps them. */
   private readonly written = new Set<string>();
   private readonly mtimes = new MtimeSetter();
+  /** Parent directories already resolved: entries come in tree order, siblings together. */
+  private readonly parents = new Map<string, string>();
 
   constructor(
     private readonly root: string,
@@ -92,10 +105,11 @@ class Applier {
     try {
       if (base.startsWith(WHITEOUT_PREFIX)) {
         entry.body.resume();
+        this.parents.clear();
         await this.whiteout(parent, base);
       } else if (name === '') {
         entry.body.resume();
-        if (header.type === 'directory') await this.metadata(this.root, header);
+        if (header.type === 'directory') this.metadata(this.root, header);
       } else {
         await this.create(entry, name, parent, base);
       }
@@ -144,12 +158,24 @@ class Applier {
     }
   }
 
+  /** The host directory of an entry's parent, made where missing. */
+  private parentDir(parent: string): string {
+    let dir = this.parents.get(parent);
+    if (dir === undefined) {
+      dir = resolveInRootSync(this.root, parent, true);
+      this.parents.set(parent, dir);
+    }
+    return dir;
+  }
+
   private async create(entry: TarEntry, name: string, parent: string, base: string) {
     const { header } = entry;
-    const target = join(await resolveInRoot(this.root, parent, true), base);
-    const existing = await lstatOrUndefined(target);
+    const target = join(this.parentDir(parent), base);
+    const existing = lstatSync(target, { throwIfNoEntry: false });
     const isDir = header.type === 'directory';
     if (existing && !(isDir && existing.isDirectory())) {
+      // What the removed path resolved for its children no longer holds.
+      this.parents.clear();
       await rm(target, { recursive: true, force: true });
     }
     this.written.add(name);
@@ -157,22 +183,19 @@ class Applier {
     switch (header.type) {
       case 'directory':
         entry.body.resume();
-        if (!existing?.isDirectory()) await mkdir(target, { mode: 0o700 });
+        if (!existing?.isDirectory()) mkdirSync(target, { mode: 0o700 });
         break;
       case 'file':
       case 'contiguous-file':
-        await pipeline(
-          Readable.from(entry.body),
-          createWriteStream(target, { flags: 'wx', mode: 0o600 }),
-        );
+        await writeBody(entry.body, target);
         break;
       case 'symlink':
         entry.body.resume();
-        await symlink(header.linkname, target);
+        symlinkSync(header.linkname, target);
         break;
       case 'link':
         entry.body.resume();
-        await link(await this.linkTarget(header.linkname), target);
+        linkSync(await this.linkTarget(header.linkname), target);
         return; // a hard link shares its target's inode and metadata
       case 'character-device':
       case 'block-device':
@@ -185,7 +208,7 @@ class Applier {
         this.entries--;
         return;
     }
-    await this.metadata(target, header);
+    this.metadata(target, header);
   }
 
   private async linkTarget(linkname: string): Promise<string> {
@@ -199,15 +222,15 @@ class Applier {
     return target;
   }
 
-  private async metadata(path: string, header: TarEntryHeader): Promise<void> {
+  private metadata(path: string, header: TarEntryHeader): void {
     const pax = header.pax ?? {};
     if (this.options.owners !== false) {
       const uid = pax.uid === undefined ? header.uid : Number(pax.uid);
       const gid = pax.gid === undefined ? header.gid : Number(pax.gid);
-      await lchown(path, uid, gid);
+      lchownSync(path, uid, gid);
     }
-    if (header.type !== 'symlink') await chmod(path, header.mode & 0o7777);
-    for (const [key, value] of header.xattrs) await writeXattr(path, key, value);
+    if (header.type !== 'symlink') chmodSync(path, header.mode & 0o7777);
+    for (const [key, value] of header.xattrs) writeXattrSync(path, key, value);
     this.mtimes.add(path, pax.mtime ?? String(Math.floor(header.mtime.getTime() / 1000)));
   }
 }
@@ -229,4 +252,32 @@ function deviceArgs(header: TarEntryHeader): string[] {
   if (header.type === 'fifo') return ['p'];
   const kind = header.type === 'block-device' ? 'b' : 'c';
   return [kind, String(header.devmajor), String(header.devminor)];
+}
+
+/** Files up to this size are gathered and written in one call. */
+const INLINE_BYTES = 1 << 20;
+
+/** Write a file's body (sync writes: one thread-pool round trip per file is the cost). */
+async function writeBody(body: AsyncIterable<Buffer>, target: string): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let fd: number | undefined;
+  try {
+    for await (const chunk of body) {
+      if (fd === undefined && size + chunk.length <= INLINE_BYTES) {
+        chunks.push(chunk);
+        size += chunk.length;
+        continue;
+      }
+      if (fd === undefined) {
+        fd = openSync(target, 'wx', 0o600);
+        for (const gathered of chunks) writeSync(fd, gathered);
+      }
+      writeSync(fd, chunk);
+    }
+    if (fd === undefined)
+      writeFileSync(target, Buffer.concat(chunks, size), { flag: 'wx', mode: 0o600 });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Duplex, PassThrough, type Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { InputError } from '../errors/index.js';
@@ -31,11 +33,30 @@ export function detectCompression(head: Buffer): Compression {
   return 'none';
 }
 
-/** A decompressing stream for the given compression. */
+/**
+ * A decompressing stream for the given compression. gzip goes through `unpigz`
+ * when installed (as containerd does): decompressing in another process leaves
+ * this one free to write the files it yields.
+ */
 export function decompressor(compression: Compression): Duplex {
-  if (compression === 'gzip') return createGunzip();
+  if (compression === 'gzip') {
+    const unpigz = unpigzPath();
+    return unpigz ? programStream(unpigz, ['-d', '-c'], 'GUNZIP_FAILED') : createGunzip();
+  }
   if (compression === 'zstd') return zstdProcess(['-q', '-d', '-c', '--no-progress']);
   return new PassThrough();
+}
+
+let unpigzFound: string | null | undefined;
+
+/** Where `unpigz` is on PATH, looked up once; SLIPWAY_NO_UNPIGZ=1 turns it off. */
+function unpigzPath(): string | undefined {
+  if (unpigzFound === undefined) {
+    const dirs = (process.env.PATH ?? '').split(':').filter((d) => d !== '');
+    const found = dirs.map((d) => join(d, 'unpigz')).find((path) => existsSync(path));
+    unpigzFound = process.env.SLIPWAY_NO_UNPIGZ === '1' ? null : (found ?? null);
+  }
+  return unpigzFound ?? undefined;
 }
 
 /** Read the first bytes of a stream and put them back, to look at a magic number. */
@@ -77,7 +98,17 @@ function readableOrEnd(stream: Readable): Promise<boolean> {
 
 /** The `zstd` program as a duplex stream; its failure fails the stream. */
 function zstdProcess(args: string[]): Duplex {
-  const child = spawn('zstd', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const stream = programStream('zstd', args, 'ZSTD_FAILED');
+  stream.on('spawn-error', (error: Error) => {
+    const hint = 'install zstd (apt-get install zstd) or use gzip';
+    stream.destroy(new InputError('ZSTD_MISSING', `running zstd: ${error.message}`, { hint }));
+  });
+  return stream;
+}
+
+/** A filter program as a duplex stream; its failure (exit status) fails the stream. */
+function programStream(command: string, args: string[], failure: string): Duplex {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let exitCode: number | null | undefined;
   let drained = false;
@@ -100,14 +131,17 @@ function zstdProcess(args: string[]): Duplex {
   const finish = () => {
     if (exitCode === undefined || !drained) return;
     if (exitCode === 0) stream.push(null);
-    else stream.destroy(new InputError('ZSTD_FAILED', `zstd failed: ${stderr.trim()}`));
+    else {
+      const name = command.split('/').pop();
+      stream.destroy(new InputError(failure, `${name} failed: ${stderr.trim()}`));
+    }
   };
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
   });
   child.on('error', (error) => {
-    const hint = 'install zstd (apt-get install zstd) or use gzip';
-    stream.destroy(new InputError('ZSTD_MISSING', `running zstd: ${error.message}`, { hint }));
+    if (stream.listenerCount('spawn-error') > 0) stream.emit('spawn-error', error);
+    else stream.destroy(error);
   });
   child.stdin.on('error', (error) => stream.destroy(error));
   child.stdout.on('data', (chunk: Buffer) => {

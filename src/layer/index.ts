@@ -3,6 +3,7 @@ export * from './apply.js';
 export * from './change.js';
 export * from './compression.js';
 export * from './diff.js';
+export { MtimeSetter } from './mtimes.js';
 export * from './overlay.js';
 export * from './write.js';
 export * from './xattr.js';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { lutimes } from 'node:fs/promises';
+import { lutimesSync } from 'node:fs';
 import { InputError } from '../errors/index.js';
 
 /** utimensat(2) syscall numbers on the 64-bit architectures the helper knows. */
@@ -39,7 +39,7 @@ export class MtimeSetter {
 
   /** Apply every recorded time. */
   async flush(): Promise<void> {
-    for (const [path, seconds] of this.whole) await lutimes(path, seconds, seconds);
+    for (const [path, seconds] of this.whole) lutimesSync(path, seconds, seconds);
     const syscall = UTIMENSAT[process.arch];
     if (this.fractional.length > 0) {
       if (syscall !== undefined) await runHelper(syscall, this.fractional);

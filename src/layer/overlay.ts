@@ -1,4 +1,4 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Change, sortChanges } from './change.js';
 import { readXattr } from './xattr.js';
@@ -19,10 +19,11 @@ export async function changesFromOverlayUpper(upperDir: string): Promise<Change[
 
 async function walkUpper(upperDir: string, relative: string, changes: Change[]): Promise<void> {
   const dir = relative === '' ? upperDir : join(upperDir, relative);
-  for (const name of await readdir(dir)) {
+  // Synchronous calls: an upper directory can hold thousands of entries.
+  for (const name of readdirSync(dir)) {
     const path = relative === '' ? name : `${relative}/${name}`;
     const source = join(dir, name);
-    const stat = await lstat(source);
+    const stat = lstatSync(source);
     if (stat.isCharacterDevice() && stat.rdev === 0) {
       changes.push({ kind: 'delete', path });
       continue;

@@ -1,5 +1,5 @@
-import type { Stats } from 'node:fs';
-import { lstat, mkdir, readlink } from 'node:fs/promises';
+import { lstatSync, mkdirSync, readlinkSync, type Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors/index.js';
 
@@ -19,6 +19,15 @@ export async function resolveInRoot(
   relative: string,
   create = false,
 ): Promise<string> {
+  return resolveInRootSync(root, relative, create);
+}
+
+/**
+ * resolveInRoot with synchronous calls: a layer resolves a parent for each of
+ * thousands of entries, and a round trip through the thread pool per path
+ * component costs more than the lstat itself.
+ */
+export function resolveInRootSync(root: string, relative: string, create = false): string {
   const pending = relative.split('/').filter((part) => part !== '' && part !== '.');
   const resolved: string[] = [];
   let links = 0;
@@ -29,9 +38,9 @@ export async function resolveInRoot(
       continue;
     }
     const candidate = join(root, ...resolved, part);
-    const stat = await lstatOrUndefined(candidate);
+    const stat = lstatSync(candidate, { throwIfNoEntry: false });
     if (stat === undefined) {
-      if (create) await mkdir(candidate, { mode: 0o755 });
+      if (create) mkdirSync(candidate, { mode: 0o755 });
       resolved.push(part);
       continue;
     }
@@ -39,7 +48,7 @@ export async function resolveInRoot(
       if (++links > MAX_SYMLINKS) {
         throw new InputError('SYMLINK_LOOP', `resolving ${relative}: too many symlinks`);
       }
-      const target = await readlink(candidate);
+      const target = readlinkSync(candidate);
       if (target.startsWith('/')) resolved.length = 0;
       pending.unshift(...target.split('/').filter((p) => p !== '' && p !== '.'));
       continue;

@@ -1,5 +1,4 @@
-import { type BigIntStats, createReadStream } from 'node:fs';
-import { lstat, readlink } from 'node:fs/promises';
+import { type BigIntStats, createReadStream, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '../errors/index.js';
@@ -13,7 +12,7 @@ import {
   padding,
   type TarHeader,
 } from './tar-header.js';
-import { isLayerXattr, readXattrs } from './xattr.js';
+import { isLayerXattr, readXattrsSync } from './xattr.js';
 
 /** How a layer is written. */
 export interface WriteLayerOptions {
@@ -83,8 +82,9 @@ async function* tarStream(changes: Change[], options: WriteLayerOptions): AsyncG
       continue;
     }
     if (name === '') continue; // the root itself is not an entry
-    const stat = await lstat(change.source, { bigint: true });
-    const header = await headerFor(name, change.source, stat, options);
+    // Synchronous calls: several per entry, and a layer can hold thousands.
+    const stat = lstatSync(change.source, { bigint: true });
+    const header = headerFor(name, change.source, stat, options);
     if (header === undefined) continue; // sockets have no tar form
     if (header.type === 'file' && stat.nlink > 1n) {
       const key = `${stat.dev}:${stat.ino}`;
@@ -117,12 +117,12 @@ function whiteoutHeader(name: string, time: number): TarHeader {
   };
 }
 
-async function headerFor(
+function headerFor(
   name: string,
   source: string,
   stat: BigIntStats,
   options: WriteLayerOptions,
-): Promise<TarHeader | undefined> {
+): TarHeader | undefined {
   const type = entryType(stat);
   if (type === undefined) return undefined;
   let mtimeSec = Number(stat.mtimeNs / 1_000_000_000n);
@@ -136,7 +136,7 @@ async function headerFor(
     mtimeSec = epoch;
     mtimeNsec = 0;
   }
-  const xattrs = await readXattrs(source, options.xattrs ?? isLayerXattr);
+  const xattrs = readXattrsSync(source, options.xattrs ?? isLayerXattr);
   const header: TarHeader = {
     name: type === 'directory' ? `${name}/` : name,
     type,
@@ -148,7 +148,7 @@ async function headerFor(
     mtimeNsec,
     ...(xattrs.size > 0 ? { xattrs } : {}),
   };
-  if (type === 'symlink') header.linkname = await readlink(source);
+  if (type === 'symlink') header.linkname = readlinkSync(source);
   if (type === 'char' || type === 'block') {
     // Linux's encoding of device numbers (glibc gnu_dev_major/minor).
     const rdev = stat.rdev;
@@ -168,17 +168,28 @@ function entryType(stat: BigIntStats): EntryType | undefined {
   return undefined;
 }
 
+/** Files up to this size are read in one call. */
+const WHOLE_READ_BYTES = 1 << 20;
+
 async function* fileContent(path: string, size: number): AsyncGenerator<Buffer> {
+  if (size <= WHOLE_READ_BYTES) {
+    const whole = readFileSync(path);
+    if (whole.length !== size) throw changedWhileRead(path, whole.length, size);
+    yield whole;
+    return;
+  }
   let read = 0;
   const stream = createReadStream(path, { highWaterMark: 256 * 1024, end: size - 1 });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     read += chunk.length;
     yield chunk;
   }
-  if (read !== size) {
-    throw new InputError(
-      'FILE_CHANGED',
-      `writing layer: ${path} changed while being read (${read} of ${size} bytes)`,
-    );
-  }
+  if (read !== size) throw changedWhileRead(path, read, size);
+}
+
+function changedWhileRead(path: string, read: number, size: number): InputError {
+  return new InputError(
+    'FILE_CHANGED',
+    `writing layer: ${path} changed while being read (${read} of ${size} bytes)`,
+  );
 }

@@ -1,4 +1,11 @@
-import { getAttribute, listAttributes, setAttribute } from '@napi-rs/xattr';
+import {
+  getAttribute,
+  getAttributeSync,
+  listAttributes,
+  listAttributesSync,
+  setAttribute,
+  setAttributeSync,
+} from '@napi-rs/xattr';
 
 // Extended attributes of files on disk, never following symlinks (the
 // binding uses the l*xattr calls). Node core has no xattr API.
@@ -32,6 +39,26 @@ export async function readXattrs(
   return found;
 }
 
+/** readXattrs without the thread-pool round trips, for writing layers of many files. */
+export function readXattrsSync(
+  path: string,
+  keep: (name: string) => boolean = isLayerXattr,
+): Map<string, Buffer> {
+  let names: string[];
+  try {
+    names = listAttributesSync(path);
+  } catch (error) {
+    if (isUnsupported(error)) return new Map();
+    throw error;
+  }
+  const found = new Map<string, Buffer>();
+  for (const name of names.filter(keep).sort()) {
+    const value = getAttributeSync(path, name);
+    if (value !== null) found.set(name, value);
+  }
+  return found;
+}
+
 /** One xattr's value, or undefined when the file does not have it. */
 export async function readXattr(path: string, name: string): Promise<Buffer | undefined> {
   try {
@@ -45,6 +72,11 @@ export async function readXattr(path: string, name: string): Promise<Buffer | un
 /** Set one xattr on a path (on the link itself for a symlink). */
 export async function writeXattr(path: string, name: string, value: Buffer): Promise<void> {
   await setAttribute(path, name, value);
+}
+
+/** writeXattr without the thread-pool round trip, for layer extraction. */
+export function writeXattrSync(path: string, name: string, value: Buffer): void {
+  setAttributeSync(path, name, value);
 }
 
 function isUnsupported(error: unknown): boolean {

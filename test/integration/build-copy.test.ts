@@ -69,6 +69,43 @@ COPY alias.txt /followed.txt
   assert.equal(await readFile(join(rootfs, 'followed.txt'), 'utf8'), 'owned\n');
 });
 
+test('several sources to a destination without a slash: each lands on that path', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM BASE
+COPY none* one.txt /single
+COPY one.txt two.txt /last
+COPY dir two.txt /into
+`,
+    'one.txt': 'one\n',
+    'two.txt': 'two\n',
+    'dir/inner.txt': 'inner\n',
+  });
+  await build(fixture, context, { tags: ['copy-no-slash'] });
+  const rootfs = await unpackWithUmoci(fixture, 'copy-no-slash');
+  assert.equal(await readFile(join(rootfs, 'single'), 'utf8'), 'one\n');
+  assert.equal(await readFile(join(rootfs, 'last'), 'utf8'), 'two\n');
+  assert.equal(await readFile(join(rootfs, 'into/inner.txt'), 'utf8'), 'inner\n');
+  assert.equal(await readFile(join(rootfs, 'into/two.txt'), 'utf8'), 'two\n');
+});
+
+test("COPY keeps the sources' mtimes to the nanosecond", async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nCOPY stamped.txt dir /copied/\n',
+    'stamped.txt': 'stamped\n',
+    'dir/inner.txt': 'inner\n',
+  });
+  for (const path of ['stamped.txt', 'dir/inner.txt', 'dir']) {
+    await run('touch', ['-h', '-d', '@1577934245.123456789', join(context, path)]);
+  }
+  await build(fixture, context, { tags: ['copy-mtimes'] });
+  const rootfs = await unpackWithUmoci(fixture, 'copy-mtimes');
+  const mtime = async (path: string) => (await lstat(join(rootfs, path), { bigint: true })).mtimeNs;
+  assert.deepEqual(
+    [await mtime('copied/stamped.txt'), await mtime('copied/inner.txt')],
+    [1577934245123456789n, 1577934245123456789n],
+  );
+});
+
 test('--from keeps owners and modes of the source stage', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: `FROM BASE AS build

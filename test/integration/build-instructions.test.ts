@@ -172,3 +172,54 @@ test('FROM scratch starts from BuildKit empty image config', async () => {
     ['COPY a.txt / # buildkit'],
   );
 });
+
+test('a stage built FROM another keeps its ARG values, as BuildKit state does', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: `ARG OTHER=global
+FROM BASE AS base
+ARG NAME=base
+FROM base AS dev
+ARG NAME="$NAME-dev"
+RUN echo "dev $NAME" > /dev.txt
+FROM dev
+ARG NAME
+ARG OTHER
+RUN echo "final $NAME $OTHER" > /final.txt
+`,
+  });
+  const result = await build(fixture, context, { tags: ['stage-args'] });
+  const rootfs = await unpackWithUmoci(fixture, 'stage-args');
+  assert.equal(await readFile(join(rootfs, 'dev.txt'), 'utf8'), 'dev base-dev\n');
+  assert.equal(await readFile(join(rootfs, 'final.txt'), 'utf8'), 'final base-dev global\n');
+  const { config } = await readImage(fixture, result.digest);
+  assert.equal(
+    config.history?.at(-1)?.created_by,
+    'RUN |2 NAME=base-dev OTHER=global /bin/sh -c echo "final $NAME $OTHER" > /final.txt # buildkit',
+  );
+});
+
+test('WORKDIR owns what it makes by USER; a name the image lacks counts as root', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM scratch
+USER 9999
+WORKDIR /w/uid
+USER 9999:4242
+WORKDIR /w/uid-gid
+USER root
+WORKDIR /w/root-name
+USER ghost:4242
+WORKDIR /w/ghost
+USER 0
+`,
+  });
+  await build(fixture, context, { tags: ['workdir-owners'] });
+  const rootfs = await unpackWithUmoci(fixture, 'workdir-owners');
+  const owner = async (path: string) => {
+    const { uid, gid } = await stat(join(rootfs, path));
+    return `${uid}:${gid}`;
+  };
+  assert.deepEqual(
+    await Promise.all(['w', 'w/uid', 'w/uid-gid', 'w/root-name', 'w/ghost'].map(owner)),
+    ['9999:9999', '9999:9999', '9999:4242', '0:0', '0:4242'],
+  );
+});

@@ -122,6 +122,26 @@ RUN --mount=type=tmpfs,target=/scratch echo temp > /scratch/t && ls /scratch > /
   }
 });
 
+test('RUN --mount binds a stage or an image; --network=none leaves only loopback', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM BASE AS tools
+RUN mkdir /out && echo built > /out/tool.txt
+FROM BASE
+RUN --mount=type=bind,from=tools,source=/out,target=/mnt/tools cp /mnt/tools/tool.txt /tool.txt
+RUN --mount=type=bind,from=BASE,source=/bin,target=/mnt/bin ls /mnt/bin/busybox > /image.txt
+RUN --network=none cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' ' > /interfaces.txt
+`,
+  });
+  await build(fixture, context, { tags: ['mount-sources'] });
+  const rootfs = await unpackWithUmoci(fixture, 'mount-sources');
+  assert.equal(await readFile(join(rootfs, 'tool.txt'), 'utf8'), 'built\n');
+  assert.equal(await readFile(join(rootfs, 'image.txt'), 'utf8'), '/mnt/bin/busybox\n');
+  assert.equal(await readFile(join(rootfs, 'interfaces.txt'), 'utf8'), 'lo\n');
+  for (const path of ['mnt/tools', 'mnt/bin', 'out']) {
+    assert.equal(await lstat(join(rootfs, path)).catch(() => undefined), undefined, path);
+  }
+});
+
 test('heredocs: RUN runs the body, COPY writes it as a file', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: `FROM BASE

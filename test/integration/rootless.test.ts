@@ -2,7 +2,7 @@
 // a user namespace where it is root, and says why it cannot switch users.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -53,5 +53,23 @@ await runInSandbox({ rootfs, args: ['id'], user }).catch((e) => console.log(e.co
   assert.equal(
     out,
     'SANDBOX cannot switch to uid 1000 rootless: the user namespace maps only root\n',
+  );
+});
+
+test('slipway build as a regular user stops at once and says why', () => {
+  const bin = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
+  const result = spawnSync(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'build', rootfs],
+    {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: '/tmp', SLIPWAY_HOME: `${rootfs}/slipway-home` },
+    },
+  );
+  assert.equal(result.status, 1);
+  assert.equal(
+    result.stderr,
+    'error: slipway build needs root: it mounts overlay snapshots and sets file owners\n' +
+      '  hint: run it as root (sudo, or a root container); rootless builds are not supported yet\n',
   );
 });

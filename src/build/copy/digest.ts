@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
-import { readlink } from 'node:fs/promises';
+import { createReadStream, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { RecordDigest } from '../cache-key.js';
 import type { FileHashCache } from './hash-cache.js';
 import type { CopyItem, CopySpec } from './plan.js';
@@ -48,12 +47,14 @@ function typeOf(stat: Stats): string {
 }
 
 async function contentOf(path: string, stat: Stats, hashes?: FileHashCache): Promise<string> {
-  if (stat.isSymbolicLink()) return readlink(path);
+  if (stat.isSymbolicLink()) return readlinkSync(path);
   if (!stat.isFile()) return '';
   const known = hashes?.get(stat);
   if (known !== undefined) return known;
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  // Small files in one read; big ones streamed.
+  if (stat.size <= 1 << 20) hash.update(readFileSync(path));
+  else for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   const digest = `${stat.size}:${hash.digest('hex')}`;
   hashes?.set(stat, digest);
   return digest;

@@ -1,19 +1,18 @@
-import type { Stats } from 'node:fs';
 import {
-  chmod,
-  chown,
-  copyFile,
-  lchown,
-  link,
-  lstat,
-  lutimes,
-  mkdir,
-  readlink,
-  rm,
-  symlink,
-  utimes,
-} from 'node:fs/promises';
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readlinkSync,
+  rmSync,
+  type Stats,
+  symlinkSync,
+} from 'node:fs';
 import { posix } from 'node:path';
+import { MtimeSetter } from '../../layer/index.js';
 import { unpackArchive } from './archive.js';
 import type { Owner } from './owner.js';
 import type { CopyItem, CopySpec } from './plan.js';
@@ -35,7 +34,8 @@ export async function executeCopy(
 ): Promise<number> {
   const writer = new TreeWriter(destRoot, spec.owner ?? { uid: 0, gid: 0 });
   const links = new Map<string, string>();
-  const dirTimes: [string, Stats][] = [];
+  // Times to the nanosecond, set last (so creating children cannot disturb a directory's).
+  const times = new MtimeSetter();
   let count = 0;
   for await (const entry of walkCopy(items, spec)) {
     const dest = await writer.place(entry.target);
@@ -46,9 +46,9 @@ export async function executeCopy(
       await writer.ensureDirectory(entry.target);
       await unpackArchive(entry.hostPath, dest);
     } else if (entry.stat.isDirectory()) {
-      const existing = await lstat(dest).catch(() => undefined);
-      if (existing && !existing.isDirectory()) await rm(dest, { recursive: true });
-      if (!existing?.isDirectory()) await mkdir(dest);
+      const existing = lstatSync(dest, { throwIfNoEntry: false });
+      if (existing && !existing.isDirectory()) rmSync(dest, { recursive: true });
+      if (!existing?.isDirectory()) mkdirSync(dest);
       writer.known.set(entry.target, dest);
       if (entry.depth === 0) {
         // The destination of a directory's contents keeps its metadata when it
@@ -56,46 +56,59 @@ export async function executeCopy(
         // 0:0) and --chmod's mode (else 0755), whatever the source's were.
         if (existing?.isDirectory()) continue;
         const created = spec.owner ?? { uid: 0, gid: 0 };
-        await chown(dest, created.uid, created.gid);
-        await chmod(dest, spec.chmod ?? CREATED_DIR_MODE);
+        chownSync(dest, created.uid, created.gid);
+        chmodSync(dest, spec.chmod ?? CREATED_DIR_MODE);
         continue;
       }
-      await chown(dest, owner.uid, owner.gid);
-      await chmod(dest, mode);
-      dirTimes.push([dest, entry.stat]);
+      chownSync(dest, owner.uid, owner.gid);
+      chmodSync(dest, mode);
+      times.add(dest, paxTime(entry.hostPath));
     } else {
-      await clear(dest);
-      await copyEntry(entry, dest, links);
+      clear(dest);
+      copyEntry(entry, dest, links);
       if (entry.stat.isSymbolicLink()) {
-        await lchown(dest, owner.uid, owner.gid);
-        await lutimes(dest, entry.stat.atime, entry.stat.mtime);
+        lchownSync(dest, owner.uid, owner.gid);
+        times.add(dest, paxTime(entry.hostPath));
         continue;
       }
-      await chown(dest, owner.uid, owner.gid);
-      await chmod(dest, mode);
-      await utimes(dest, entry.stat.atime, entry.stat.mtime);
+      chownSync(dest, owner.uid, owner.gid);
+      chmodSync(dest, mode);
+      times.add(dest, paxTime(entry.hostPath));
     }
   }
-  for (const [dest, stat] of dirTimes.reverse()) await utimes(dest, stat.atime, stat.mtime);
+  await times.flush();
   return count;
 }
 
-async function copyEntry(entry: CopyEntry, dest: string, links: Map<string, string>) {
+function copyEntry(entry: CopyEntry, dest: string, links: Map<string, string>): void {
   const { stat } = entry;
-  if (stat.isSymbolicLink()) return symlink(await readlink(entry.hostPath), dest);
+  if (stat.isSymbolicLink()) {
+    symlinkSync(readlinkSync(entry.hostPath), dest);
+    return;
+  }
   const inode = `${stat.dev}:${stat.ino}`;
   const first = stat.nlink > 1 ? links.get(inode) : undefined;
-  if (first !== undefined) return link(first, dest);
+  if (first !== undefined) {
+    linkSync(first, dest);
+    return;
+  }
   if (stat.nlink > 1) links.set(inode, dest);
   if (!stat.isFile()) {
     throw new Error(`${entry.hostPath}: cannot copy a ${kindOf(stat)}`);
   }
-  return copyFile(entry.hostPath, dest);
+  copyFileSync(entry.hostPath, dest);
 }
 
-async function clear(dest: string): Promise<void> {
-  const existing = await lstat(dest).catch(() => undefined);
-  if (existing) await rm(dest, { recursive: true, force: true });
+/** A source's mtime as PAX time text, to the nanosecond (Stats rounds to microseconds). */
+function paxTime(path: string): string {
+  const ns = lstatSync(path, { bigint: true }).mtimeNs;
+  if (ns < 0n) return String(ns / 1_000_000_000n);
+  return `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`;
+}
+
+function clear(dest: string): void {
+  const existing = lstatSync(dest, { throwIfNoEntry: false });
+  if (existing) rmSync(dest, { recursive: true, force: true });
 }
 
 function kindOf(stat: Stats): string {
@@ -124,12 +137,12 @@ class TreeWriter {
     const cached = this.known.get(path);
     if (cached !== undefined) return cached;
     const host = await resolveInRoot(this.root, path);
-    const existing = await lstat(host).catch(() => undefined);
+    const existing = lstatSync(host, { throwIfNoEntry: false });
     if (!existing) {
       await this.ensureDirectory(posix.dirname(path));
-      await mkdir(host);
-      await chown(host, this.owner.uid, this.owner.gid);
-      await chmod(host, CREATED_DIR_MODE);
+      mkdirSync(host);
+      chownSync(host, this.owner.uid, this.owner.gid);
+      chmodSync(host, CREATED_DIR_MODE);
     } else if (!existing.isDirectory()) {
       throw new Error(`cannot copy into ${path}: it exists and is not a directory`);
     }

@@ -28,15 +28,36 @@ async function lookupId(
   what: 'user' | 'group',
 ): Promise<number> {
   if (/^\d+$/.test(name)) return Number(name);
-  const path = await resolveInRoot(rootfs, file);
-  const text = await readFile(path, 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
-    const fields = line.split(':');
-    if (fields[0] === name && fields[2] !== undefined && /^\d+$/.test(fields[2])) {
-      return Number(fields[2]);
-    }
-  }
+  const entry = await findEntry(rootfs, file, name);
+  if (entry) return Number(entry[2]);
   throw new InputError('UNKNOWN_OWNER', `unable to find ${what} ${name}: no entry in ${file}`, {
     hint: `add the ${what} to the image first, or use a numeric id`,
   });
+}
+
+/**
+ * The owner BuildKit's file operations (WORKDIR's mkdir) give for a USER value:
+ * a name takes its passwd entry's uid and gid, a number is uid and gid, a group
+ * after `:` sets the gid; a name with no entry (or no passwd file) counts as 0.
+ */
+export async function fileOpOwner(rootfs: string, spec: string): Promise<Owner> {
+  const [user = '', group] = spec.split(':', 2);
+  let owner: Owner = { uid: 0, gid: 0 };
+  if (/^\d+$/.test(user)) owner = { uid: Number(user), gid: Number(user) };
+  else {
+    const entry = await findEntry(rootfs, '/etc/passwd', user);
+    if (entry) owner = { uid: Number(entry[2]), gid: Number(entry[3]) || 0 };
+  }
+  if (group === undefined) return owner;
+  if (/^\d+$/.test(group)) return { uid: owner.uid, gid: Number(group) };
+  const entry = await findEntry(rootfs, '/etc/group', group);
+  return entry ? { uid: owner.uid, gid: Number(entry[2]) } : owner;
+}
+
+async function findEntry(rootfs: string, file: string, name: string) {
+  const text = await readFile(await resolveInRoot(rootfs, file), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => fields[0] === name && /^\d+$/.test(fields[2] ?? ''));
 }

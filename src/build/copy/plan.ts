@@ -58,8 +58,10 @@ export async function planCopy(spec: CopySpec, destRoot: string): Promise<CopyIt
       await requireSource(spec, source, paths[0], visible);
     }
   }
-  const destDir = spec.dest.endsWith('/') || matched.length > 1 || spec.sources.length > 1;
-  const destIsExistingDir = await isDirectory(await resolveInRoot(destRoot, spec.dest));
+  // Only a trailing slash makes the destination a directory: BuildKit copies each
+  // source on its own, so several files to `dest` (no slash) leave the last one there.
+  const destDir = spec.dest.endsWith('/');
+  let destIsExistingDir = await isDirectory(await resolveInRoot(destRoot, spec.dest));
   const items: CopyItem[] = [];
   for (const { path: source, pivot } of matched) {
     const hostPath = await resolveInRoot(spec.srcRoot, source);
@@ -69,6 +71,8 @@ export async function planCopy(spec: CopySpec, destRoot: string): Promise<CopyIt
     let target = posix.normalize(spec.dest);
     if (info.isDirectory() || archive) {
       if (spec.parents) target = posix.join(spec.dest, base);
+      // The destination now is a directory: files after it go inside.
+      else destIsExistingDir = true;
     } else if (destDir || destIsExistingDir) {
       target = posix.join(spec.dest, base);
     }

@@ -1,5 +1,4 @@
-import type { Stats } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { excludeMatcher } from './glob.js';
 import type { CopyItem, CopySpec } from './plan.js';
@@ -49,11 +48,13 @@ async function* walkDirectory(
   excluded: (path: string) => boolean,
   depth: number,
 ): AsyncGenerator<CopyEntry> {
-  const names = (await readdir(hostDir)).sort();
+  // Synchronous calls: contexts hold thousands of files, and a thread-pool
+  // round trip per lstat costs more than the lstat.
+  const names = readdirSync(hostDir).sort();
   for (const name of names) {
     const rel = relative === '' ? name : `${relative}/${name}`;
     const hostPath = `${hostDir}/${name}`;
-    const stat = await lstat(hostPath);
+    const stat = lstatSync(hostPath);
     const hiddenByIgnore = spec.visible
       ? !spec.visible(posix.join(sourceDir, rel).slice(1))
       : false;

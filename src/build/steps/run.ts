@@ -7,6 +7,7 @@ import { resolveUser, runInSandbox, type SandboxMount } from '../sandbox/index.j
 import type { StageRun } from '../stage.js';
 import { DEFAULT_PATH } from '../state.js';
 import { cachedStep, commitWorkspace } from './commit.js';
+import { requireEmulator } from './emulation.js';
 import { prepareMounts } from './mounts.js';
 import { runArgv } from './run-args.js';
 
@@ -41,6 +42,7 @@ export async function runRun(run: StageRun, instruction: RunInstruction, step: P
 
   try {
     if (await cachedStep(run, key)) return step.cached();
+    await requireEmulator(run.env.platform);
     await run.env.images.ensureBlobs(run.state);
     const workspace = await run.env.workspaces.open(run.state);
     try {

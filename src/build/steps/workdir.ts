@@ -2,9 +2,8 @@ import { chown, lstat, mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { expandWord, type WorkdirInstruction } from '../../dockerfile/index.js';
 import { stepKey } from '../cache-key.js';
-import { resolveInRoot } from '../copy/index.js';
+import { fileOpOwner, resolveInRoot } from '../copy/index.js';
 import type { ProgressStep } from '../progress.js';
-import { resolveUser } from '../sandbox/index.js';
 import type { StageRun } from '../stage.js';
 import { cachedStep, commitWorkspace } from './commit.js';
 
@@ -31,7 +30,8 @@ export async function runWorkdir(
   await run.env.images.ensureBlobs(run.state);
   const workspace = await run.env.workspaces.open(run.state);
   try {
-    const user = config.User ? await resolveUser(workspace.root, config.User) : undefined;
+    // As BuildKit's mkdir: a USER name without an entry in the image means root.
+    const user = config.User ? await fileOpOwner(workspace.root, config.User) : undefined;
     await makeDirectories(workspace.root, dir, user);
     run.state = await commitWorkspace(run, workspace, key, `WORKDIR ${dir}`);
     run.key = key;
