@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# Installs the Debian packages slipway's tests, examples and benchmarks use,
-# then the npm dependencies. Idempotent: does nothing that is already done.
+# Installs the Debian packages slipway's tests and examples use, then the npm
+# dependencies. Idempotent: does nothing that is already done.
+#   ./scripts/setup-debian.sh           what the tests and the demo need
+#   ./scripts/setup-debian.sh --bench   also the reference builders that
+#                                       conformance:build and bench:build run
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if ((major < 20)); then
+  echo "slipway needs Node.js 20 or later (found: $(node --version 2>/dev/null || echo none));" \
+    "Debian 12's own nodejs is 18: install Node.js 20 first, then run this again" >&2
+  exit 1
+fi
 
 packages=(
   # registry, cross-checks, base images for tests
@@ -13,9 +23,11 @@ packages=(
   openssh-server openssh-client
   # the Maven examples (offline, Debian's repository)
   maven openjdk-17-jdk-headless maven-debian-helper
-  # conformance and benchmark references (npm run conformance:build, bench:build)
-  docker.io buildah debootstrap
 )
+if [[ ${1:-} == --bench ]]; then
+  # the reference builders of npm run conformance:build and bench:build
+  packages+=(docker.io buildah debootstrap)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
