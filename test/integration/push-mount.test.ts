@@ -172,5 +172,40 @@ for (const mode of ['plain', 'token'] as const) {
         ].sort(),
       );
     });
+
+    // Plain mode only: the unlink below is a bare request, without a token.
+    if (mode === 'plain')
+      test('a refused mount (202: the source lost the blob) becomes an upload', async () => {
+        // Unlink the base layer from base/busybox; its records in the store still name it.
+        const unlink = await fetch(`${registry.url}/v2/base/busybox/blobs/${base.layerDigest}`, {
+          method: 'DELETE',
+        });
+        assert.equal(unlink.status, 202);
+        const home = join(dir, 'cli');
+        const env = { PATH: process.env.PATH, HOME: home, SLIPWAY_HOME: home };
+        const push = await slipway(env, [
+          'push',
+          '--insecure',
+          '--progress',
+          'plain',
+          `${registry.host}/base/busybox:1`,
+          `${registry.host}/team/third:1`,
+        ]);
+        assert.equal(push.status, 0, push.stderr);
+        assert.match(push.stderr, /: 1 blobs copied, 1 mounted, 0 already there/);
+        const seen = await accessLog(registry, 'team/third');
+        const layer = seen
+          .filter((l) => l.includes(base.layerDigest))
+          .map((l) => l.replace(/uploads\/[^?]+\?.*&digest=/, 'uploads/SESSION?digest='));
+        assert.deepEqual(layer, [
+          `HEAD /v2/team/third/blobs/${base.layerDigest} 404`,
+          `POST /v2/team/third/blobs/uploads/?mount=${base.layerDigest}&from=base/busybox 202`,
+          `PUT /v2/team/third/blobs/uploads/SESSION?digest=${base.layerDigest} 201`,
+        ]);
+        const uploads = seen.filter((l) =>
+          /^PUT \/v2\/team\/third\/blobs\/uploads\/.* 201$/.test(l),
+        );
+        assert.equal(uploads.length, 1);
+      });
   });
 }
