@@ -1,17 +1,16 @@
-import { SlipwayError } from '../errors/index.js';
+import { SlipwayError, withContext } from '../errors/index.js';
 import {
   type Descriptor,
   type Digest,
-  formatPlatform,
   formatReference,
   type ImageConfig,
   type ImageSource,
   type Platform,
   parseManifest,
   parseReference,
-  platformMatches,
   type RawManifest,
   type Reference,
+  selectManifest,
 } from '../image/index.js';
 import { blobOrigins } from '../registry/index.js';
 import { type OciStore, openStore } from '../store/index.js';
@@ -92,15 +91,11 @@ export class BaseImages {
     let raw = await source.fetchManifest(selector);
     let parsed = parseManifest(raw.bytes, raw.mediaType);
     if (parsed.kind === 'index') {
-      const match = parsed.manifest.manifests.find(
-        (d) => d.platform !== undefined && platformMatches(this.platform, d.platform),
-      );
-      if (!match) {
-        throw new SlipwayError(
-          'NO_MATCHING_PLATFORM',
-          `${name} has no image for ${formatPlatform(this.platform)}`,
-          { hint: 'pick another base image or pass --platform with one it provides' },
-        );
+      let match: Descriptor;
+      try {
+        match = selectManifest(parsed.manifest, this.platform);
+      } catch (error) {
+        throw withContext(name, error);
       }
       raw = await source.fetchManifest(match.digest);
       parsed = parseManifest(raw.bytes, raw.mediaType);

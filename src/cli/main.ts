@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { commands } from './commands/index.js';
+import { loadCommands } from './commands/index.js';
 import { packageVersion } from './commands/version.js';
 import { makeContext } from './context.js';
 import { describeFailure, EXIT_USAGE } from './exit.js';
@@ -12,7 +12,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(packageVersion())
     .exitOverride()
     .showHelpAfterError();
-  for (const register of commands) register(program, context);
+  for (const register of await loadCommands(argv)) register(program, context);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

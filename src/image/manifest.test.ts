@@ -43,6 +43,16 @@ const broken: [string, string, RegExp][] = [
   ['truncated.json', 'MALFORMED_MANIFEST', /^malformed manifest JSON: /],
   ['schema1.json', 'UNSUPPORTED_MANIFEST', /schemaVersion 1: only schema 2 is read/],
   ['bad-layer.json', 'MALFORMED_MANIFEST', /layers\[0\] is not a descriptor/],
+  [
+    'short-digest.json',
+    'MALFORMED_MANIFEST',
+    /^malformed manifest: layers\[1\] has an invalid digest "sha256:abc": sha256 needs 64 lowercase hex digits$/,
+  ],
+  [
+    'unknown-algorithm.json',
+    'MALFORMED_MANIFEST',
+    /^malformed manifest: config has an invalid digest "md5:[0-9a-f]{32}": expected sha256:<64 hex> or sha512:<128 hex>$/,
+  ],
 ];
 for (const [name, code, message] of broken) {
   test(`${name} is a clear error`, () => {

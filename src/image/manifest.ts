@@ -1,6 +1,6 @@
-import { InputError } from '../errors/index.js';
+import { InputError, messageOf } from '../errors/index.js';
 import type { Descriptor } from './descriptor.js';
-import { type Digest, digestOf } from './digest.js';
+import { type Digest, digestOf, parseDigest } from './digest.js';
 import {
   DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST,
@@ -120,6 +120,15 @@ function checkDescriptor(value: unknown, where: string): void {
     throw new InputError(
       'MALFORMED_MANIFEST',
       `malformed manifest: ${where} is not a descriptor (mediaType, digest, size)`,
+    );
+  }
+  // Content is verified by its digest, so one that cannot be checked is refused here.
+  try {
+    parseDigest(d.digest as string);
+  } catch (error) {
+    throw new InputError(
+      'MALFORMED_MANIFEST',
+      `malformed manifest: ${where} has an ${messageOf(error)}`,
     );
   }
 }

@@ -16,7 +16,7 @@ export class AuthState {
   private realm?: TokenRealm;
   private credential?: Credential;
   private credentialLoaded = false;
-  private readonly tokens = new Map<string, BearerToken>();
+  private readonly tokens = new Map<string, Promise<BearerToken>>();
 
   constructor(
     private readonly host: string,
@@ -51,21 +51,29 @@ export class AuthState {
     if (this.scheme === 'basic') {
       return credential && isPassword(credential) ? basicAuthorization(credential) : undefined;
     }
+    return `Bearer ${(await this.token(scopes, credential)).token}`;
+  }
+
+  // One token per scope set, shared by requests in flight at the same time
+  // (parallel blob uploads ask at once) and reused until it expires.
+  private async token(scopes: readonly string[], credential?: Credential): Promise<BearerToken> {
     const key = scopeKey(scopes);
-    let token = this.tokens.get(key);
-    if (!token || token.expiresAt <= Date.now()) {
-      const realm = this.realm!;
-      const wanted = [...new Set(scopes)].sort();
-      token = await fetchToken(
-        realm,
-        wanted,
-        credential,
-        this.host,
-        this.realmAgent?.(realm.realm),
-      );
-      this.tokens.set(key, token);
+    const cached = this.tokens.get(key);
+    if (cached) {
+      const token = await cached.catch(() => undefined);
+      if (token && token.expiresAt > Date.now()) return token;
+      if (this.tokens.get(key) !== cached) return this.token(scopes, credential);
+      this.tokens.delete(key);
     }
-    return `Bearer ${token.token}`;
+    const realm = this.realm!;
+    const wanted = [...new Set(scopes)].sort();
+    const agent = this.realmAgent?.(realm.realm);
+    const fetching = fetchToken(realm, wanted, credential, this.host, agent);
+    this.tokens.set(key, fetching);
+    fetching.catch(() => {
+      if (this.tokens.get(key) === fetching) this.tokens.delete(key);
+    });
+    return fetching;
   }
 
   /** Whether the registry has asked for credentials at all. */

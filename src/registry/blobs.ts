@@ -59,6 +59,10 @@ export function verified(source: Readable, descriptor: Descriptor, what: string)
   checked.on('close', () => {
     if (!source.readableEnded) source.destroy();
   });
+  // The download may break before its consumer starts reading (a store write
+  // first makes its temp folder): the error stays on `checked` (errored) for
+  // pipeline() or for-await to find, instead of being thrown as uncaught.
+  checked.on('error', () => {});
   source.pipe(checked);
   return checked;
 }

@@ -1,7 +1,8 @@
-import { SlipwayError } from '../errors/index.js';
+import { withContext } from '../errors/index.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { type ParsedManifest, parseManifest, type RawManifest } from '../image/manifest.js';
-import { formatPlatform, hostPlatform, type Platform, platformMatches } from '../image/platform.js';
+import { hostPlatform, type Platform } from '../image/platform.js';
+import { selectManifest } from '../image/select.js';
 import type { ImageSource, ImageTarget } from '../image/transport.js';
 import { type Emit, silent } from '../log/events.js';
 import { OciStore } from '../store/index.js';
@@ -63,24 +64,21 @@ export async function copyImage(
   return { manifest: written, descriptor, blobs: stats };
 }
 
-/** The entry of an index for `platform`; an error lists what the index has. */
+/**
+ * The entry of an index for `platform`, in containerd's variant order (arm/v7
+ * takes v7, then v6; amd64 takes plain amd64, never v3); the error lists what
+ * the index has.
+ */
 export function pickPlatform(
   parsed: ParsedManifest & { kind: 'index' },
   platform: Platform,
   selector: string,
 ): Descriptor {
-  const found = parsed.manifest.manifests.find(
-    (d) => d.platform !== undefined && platformMatches(platform, d.platform),
-  );
-  if (found) return found;
-  const offered = parsed.manifest.manifests
-    .flatMap((d) => (d.platform ? [formatPlatform(d.platform)] : []))
-    .join(', ');
-  throw new SlipwayError(
-    'NO_MATCHING_PLATFORM',
-    `${selector}: no image for ${formatPlatform(platform)} in the index (it has ${offered || 'none'})`,
-    { hint: 'pick one with --platform, or copy every platform with --all' },
-  );
+  try {
+    return selectManifest(parsed.manifest, platform);
+  } catch (error) {
+    throw withContext(selector, error);
+  }
 }
 
 class Copier {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { RegistryError, SlipwayError } from '../errors/index.js';
 import type { Descriptor } from '../image/descriptor.js';
+import { checksContent } from '../store/verify.js';
 import { verified } from './blobs.js';
 import type { RegistryConnection } from './connection.js';
 import { NetworkError } from './http.js';
@@ -72,7 +73,10 @@ export async function uploadBlob(
         await startUpload(connection, repository),
         context,
       );
-      const source = verified(await open(), descriptor, `blob ${descriptor.digest}`);
+      const content = await open();
+      const source = checksContent(content, descriptor)
+        ? content
+        : verified(content, descriptor, `blob ${descriptor.digest}`);
       const limit = options.monolithicLimit ?? 16 * MIB;
       if (descriptor.size <= limit)
         await putWhole(connection, repository, location, source, descriptor);

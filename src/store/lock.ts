@@ -63,9 +63,14 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
 }
 
 function isStale(holder: LockOwner): boolean {
-  if (holder.host !== hostname()) return false;
+  return processIsGone(holder.host, holder.pid);
+}
+
+/** Whether process `pid` of `host` is known to have exited (only this host can tell). */
+export function processIsGone(host: string, pid: number): boolean {
+  if (host !== hostname()) return false;
   try {
-    process.kill(holder.pid, 0);
+    process.kill(pid, 0);
     return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';

@@ -77,6 +77,26 @@ test('reading a corrupted blob fails with DigestMismatchError', async () => {
   await assert.rejects(store.readBlob(written), /got 6 bytes, expected 8/);
 });
 
+test('sha512 blobs live under blobs/sha512 and are verified with sha512', async () => {
+  const store = await tempStore();
+  const digest = digestOf('long hash', 'sha512');
+  const written = await store.writeBlob(Readable.from([Buffer.from('long hash')]), {
+    digest,
+    size: 9,
+  });
+  assert.deepEqual(written, { digest, size: 9 });
+  assert.equal(store.blobPath(digest), join(store.dir, 'blobs/sha512', digest.slice(7)));
+  assert.equal((await store.readBlob(digest)).toString(), 'long hash');
+  await writeFile(store.blobPath(digest), 'long hasH');
+  await assert.rejects(store.readBlob(digest), /content has digest sha512:[0-9a-f]{128}, expected/);
+  const other = digestOf('other', 'sha512');
+  await assert.rejects(
+    store.writeBlob(Buffer.from('another'), { digest: other }),
+    DigestMismatchError,
+  );
+  assert.equal(await store.hasBlob(other), false);
+});
+
 async function storeImage(store: Awaited<ReturnType<typeof tempStore>>, seed: string) {
   const config = await store.writeBlob(Buffer.from(`{"architecture":"amd64","os":"linux"}`));
   const layer = await store.writeBlob(Buffer.from(`layer ${seed}`));

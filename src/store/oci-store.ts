@@ -1,6 +1,7 @@
 import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, SlipwayError } from '../errors/index.js';
 import {
   ANNOTATION_IMAGE_NAME,
@@ -17,6 +18,7 @@ import { readIndex, updateIndex, writeDurably } from './index-file.js';
 import type { ExpectedContent } from './verify.js';
 
 const LAYOUT_VERSION = '1.0.0';
+const WRITE_ATTEMPTS = 3;
 
 /** A name in the store with the manifest it points at. */
 export interface StoreTag {
@@ -97,10 +99,23 @@ export class OciStore implements ImageSource, ImageTarget {
     return { mediaType, digest: descriptor.digest, bytes };
   }
 
-  /** ImageTarget: store a blob unless present; `open` gives its content. */
+  /**
+   * ImageTarget: store a blob unless present; `open` gives its content. A
+   * source that breaks off (a download whose connection reset) is opened
+   * again, up to three tries in all.
+   */
   async pushBlob(descriptor: Descriptor, open: () => Promise<Readable>): Promise<void> {
     if (await this.hasBlob(descriptor)) return;
-    await this.writeBlob(await open(), descriptor);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.writeBlob(await open(), descriptor);
+        return;
+      } catch (error) {
+        const interrupted = (error as SlipwayError).code === 'TRANSFER_INTERRUPTED';
+        if (!interrupted || attempt >= WRITE_ATTEMPTS) throw error;
+        await sleep(250 * 2 ** (attempt - 1));
+      }
+    }
   }
 
   /** ImageTarget: store a manifest whose content is all present, then name it. */
@@ -220,6 +235,7 @@ export async function openStore(dir: string): Promise<OciStore> {
   }
   const store = new OciStore(dir);
   if (!(await exists(store.indexPath))) await updateIndex(store.indexPath, () => {});
+  await new BlobDirectory(dir).removeAbandoned();
   return store;
 }
 

@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { DigestMismatchError } from '../errors/index.js';
 import { type Digest, Digester, digestAlgorithm } from '../image/digest.js';
 
@@ -15,7 +15,7 @@ export interface ExpectedContent {
  */
 export function verifyingStream(expected: ExpectedContent, what: string): Transform {
   const digester = new Digester(digestAlgorithm(expected.digest));
-  return new Transform({
+  const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       digester.update(chunk);
       if (expected.size !== undefined && digester.size > expected.size) {
@@ -28,6 +28,23 @@ export function verifyingStream(expected: ExpectedContent, what: string): Transf
       callback(mismatch(expected, { digest: digester.digest(), size: digester.size }, what));
     },
   });
+  checking.set(stream, expected);
+  return stream;
+}
+
+// Streams made by verifyingStream, with what each checks, so that a consumer
+// that would hash the same bytes again (a store write, an upload) need not.
+const checking = new WeakMap<Readable, ExpectedContent>();
+
+/** Whether `stream` already fails unless its content is exactly `expected` (digest and size). */
+export function checksContent(stream: Readable, expected: ExpectedContent): boolean {
+  const checked = checking.get(stream);
+  return (
+    checked !== undefined &&
+    checked.digest === expected.digest &&
+    checked.size !== undefined &&
+    checked.size === expected.size
+  );
 }
 
 function tooLong(what: string, size: number): DigestMismatchError {

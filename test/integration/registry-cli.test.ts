@@ -1,34 +1,18 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { digestOf } from '../../src/image/digest.js';
 import { type BaseImage, makeBusyboxImage } from '../harness/base-image.js';
+import { cliRunner, secretForms } from '../harness/cli.js';
 import { type RegistryHandle, startRegistry } from '../harness/registry.js';
 
 const run = promisify(execFile);
-const bin = new URL('../../src/cli/bin.js', import.meta.url).pathname;
-
-interface Result {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-function slipway(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c));
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
-    child.stdin.end(stdin);
-    child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
-  });
-}
+const cli = cliRunner();
+const slipway = cli.run;
 
 describe('slipway registry commands (basic auth registry)', () => {
   let registry: RegistryHandle;
@@ -172,6 +156,63 @@ describe('slipway registry commands (basic auth registry)', () => {
       `error: ${home} is not an OCI image layout (no oci-layout file)\n`,
     );
   });
+
+  test('with credsStore, login, push and logout go through docker-credential-<name>', async () => {
+    // A one-credential helper: store keeps the JSON it is given, get prints it back.
+    const bin = join(home, 'helper-bin');
+    await mkdir(bin, { recursive: true });
+    const kept = join(home, 'helper-kept.json');
+    await writeFile(
+      join(bin, 'docker-credential-clifake'),
+      `#!/bin/sh
+case "$1" in
+  store) cat > "${kept}" ;;
+  get) [ -f "${kept}" ] && [ "$(jq -r .ServerURL "${kept}")" = "$(cat)" ] && exec cat "${kept}"
+       echo "credentials not found in native keychain"; exit 1 ;;
+  erase) [ -f "${kept}" ] || { echo "credentials not found in native keychain"; exit 1; }
+         rm "${kept}" ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    const docker = join(home, 'docker-helper');
+    await mkdir(docker, { recursive: true });
+    await writeFile(join(docker, 'config.json'), '{"credsStore": "clifake"}');
+    const helperEnv = { ...env, DOCKER_CONFIG: docker, PATH: `${bin}:${process.env.PATH}` };
+
+    const login = await slipway(
+      helperEnv,
+      ['login', registry.host, '-u', registry.username!, '--password-stdin'],
+      registry.password!,
+    );
+    assert.equal(login.status, 0, login.stderr);
+    assert.deepEqual(JSON.parse(await readFile(kept, 'utf8')), {
+      ServerURL: registry.host,
+      Username: registry.username,
+      Secret: registry.password,
+    });
+    assert.equal(await readFile(join(docker, 'config.json'), 'utf8'), '{"credsStore": "clifake"}');
+    const push = await slipway(helperEnv, [
+      'push',
+      `oci:${image.layout}:latest`,
+      `${registry.host}/helper:1`,
+    ]);
+    assert.equal(push.status, 0, push.stderr);
+    const logout = await slipway(helperEnv, ['logout', registry.host]);
+    assert.equal(logout.status, 0, logout.stderr);
+    await assert.rejects(access(kept));
+    const denied = await slipway(helperEnv, ['inspect', `${registry.host}/helper:1`]);
+    assert.equal(denied.status, 1);
+    assert.match(denied.stderr, /401 unauthorized/);
+  });
+
+  test('no command printed the password, in plain or in Basic auth form', () => {
+    const printed = cli.printed.join('\n');
+    assert.ok(printed.length > 1000, 'the commands above printed something');
+    for (const secret of secretForms(registry.username!, registry.password!)) {
+      assert.equal(printed.includes(secret), false, 'a secret was printed');
+    }
+  });
 });
 
 test('copy between token-auth registries with --src-creds and --dest-creds', async () => {
@@ -192,6 +233,8 @@ test('copy between token-auth registries with --src-creds and --dest-creds', asy
     assert.equal(push.status, 0, push.stderr);
     const copy = await slipway(env, [
       'copy',
+      '--progress',
+      'json',
       '--src-creds',
       srcCreds,
       '--dest-creds',
@@ -201,6 +244,23 @@ test('copy between token-auth registries with --src-creds and --dest-creds', asy
     ]);
     assert.equal(copy.status, 0, copy.stderr);
     assert.equal(copy.stdout, `${image.manifestDigest}\n`);
+    const denied = await slipway(env, [
+      'inspect',
+      '--creds',
+      `${dest.username}:${source.password}`,
+      `${dest.host}/c:1`,
+    ]);
+    assert.equal(denied.status, 1);
+    assert.match(denied.stderr, /401 unauthorized/);
+    const printed = [push, copy, denied].map((r) => r.stdout + r.stderr).join('\n');
+    assert.match(printed, /"kind":"copy.blob"/);
+    for (const secret of [
+      ...secretForms(source.username!, source.password!),
+      ...secretForms(dest.username!, dest.password!),
+      'eyJ', // the start of every JWT the token server signs
+    ]) {
+      assert.equal(printed.includes(secret), false, `${secret.slice(0, 3)}… was printed`);
+    }
   } finally {
     await Promise.all([source.stop(), dest.stop(), rm(home, { recursive: true, force: true })]);
   }

@@ -94,6 +94,29 @@ test('an expired token is refetched once, then a clear 401 without the token', a
   }
 });
 
+test('a bearer token is reused for its scopes until it expires', async () => {
+  const registry = await startRegistry('token', { tokenLifetimeSeconds: 300 });
+  try {
+    const credentials = staticCredentials({
+      [registry.host]: { username: registry.username!, password: registry.password! },
+    });
+    const client = new RegistryClient(
+      { registry: registry.host, repository: 'app' },
+      { credentials },
+    );
+    const image = await makeBusyboxImage();
+    const layout = await openStore(image.layout);
+    await copyImage(layout, client, 'latest', { tag: 'v1' });
+    await copyImage(layout, client, 'latest', { tag: 'v2' });
+    assert.deepEqual(await client.listTags(), ['v1', 'v2']);
+    await client.fetchManifest('v1');
+    const asked = registry.tokenServer!.requests.map((r) => r.scopes.join(' '));
+    assert.deepEqual(asked.sort(), ['repository:app:pull', 'repository:app:pull,push']);
+  } finally {
+    await registry.stop();
+  }
+});
+
 test('a repository that does not exist is a 404 with the registry codes', async () => {
   const registry = await startRegistry('plain');
   try {
@@ -144,6 +167,25 @@ test('a truncated blob download fails and says how far it got', async () => {
       assert.match(error.message, /interrupted after 1000 of 65536 bytes/);
       return true;
     });
+  } finally {
+    await fake.stop();
+  }
+});
+
+test('a download cut off once is fetched again and lands whole in the store', async () => {
+  let gets = 0;
+  const fake = await startFakeRegistry((req, res) => {
+    if (!req.url?.includes('/blobs/')) return res.end();
+    if (++gets > 1) return serveBlob(res, content);
+    res.writeHead(200, { 'content-length': String(content.length) });
+    res.write(content.subarray(0, 1000), () => res.destroy());
+  });
+  try {
+    const client = new RegistryClient({ registry: fake.host, repository: 'app' });
+    const store = await openStore(`${await makeTemp()}/store`);
+    await store.pushBlob(descriptor, () => client.fetchBlob(descriptor));
+    assert.equal(gets, 2);
+    assert.equal((await store.readBlob(descriptor)).equals(content), true);
   } finally {
     await fake.stop();
   }
