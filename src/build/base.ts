@@ -12,6 +12,7 @@ import {
   type Reference,
   selectManifest,
 } from '../image/index.js';
+import { blobOrigins } from '../registry/index.js';
 import { type OciStore, openStore } from '../store/index.js';
 import { stepKey } from './cache-key.js';
 import type { NamedContext } from './options.js';
@@ -125,7 +126,7 @@ export class BaseImages {
           { hint: 'run the build again with --no-cache' },
         );
       }
-      await this.store.writeBlob(await source.fetchBlob(layer.descriptor), layer.descriptor);
+      await this.fetch(source, layer.descriptor);
     }
     await this.keepPulled();
   }
@@ -139,14 +140,19 @@ export class BaseImages {
       let complete = true;
       for (const blob of blobs) {
         if (await this.store.hasBlob(blob)) continue;
-        if (blob === parsed.manifest.config) {
-          await this.store.writeBlob(await source.fetchBlob(blob), blob);
-        } else complete = false;
+        if (blob === parsed.manifest.config) await this.fetch(source, blob);
+        else complete = false;
       }
       if (!complete) continue;
       this.pending.delete(digest);
       await this.store.pushManifest(manifest, name);
     }
+  }
+
+  /** Store a blob of a base image with where it came from, so a push can mount it. */
+  private async fetch(source: ImageSource, descriptor: Descriptor): Promise<void> {
+    await this.store.writeBlob(await source.fetchBlob(descriptor), descriptor);
+    await this.store.recordBlobSources(descriptor.digest, blobOrigins(source));
   }
 }
 

@@ -70,10 +70,10 @@ async function pushAll(context: ExportContext): Promise<string[]> {
       const target = context.registries.push(reference);
       const result = await copyImage(context.store, target, context.image.manifestDigest, {
         tag: reference.tag ?? 'latest',
+        emit: (event) => step.event(event),
       });
-      step.output(
-        `${result.blobs.copied} blobs pushed, ${result.blobs.skipped + result.blobs.mounted} present`,
-      );
+      const { copied, mounted, skipped } = result.blobs;
+      step.output(`${copied} blobs pushed, ${mounted} mounted, ${skipped} present`);
     });
     pushed.push(name);
   }

@@ -1,4 +1,4 @@
-import type { Emit } from '../log/index.js';
+import type { Emit, SlipwayEvent } from '../log/index.js';
 
 // Build progress as events, numbered as BuildKit numbers its vertices, so the
 // CLI can show `#3 [builder 2/4] RUN make`, `#3 CACHED`, output lines and
@@ -38,6 +38,12 @@ export class ProgressStep {
       elapsed,
       message: `#${this.id} ${elapsed.toFixed(3)} ${line}`,
     });
+  }
+
+  /** An event of a library working for this step (copy.blob), numbered as the step. */
+  event(event: SlipwayEvent): void {
+    const message = `#${this.id} ${event.message ?? event.kind}`;
+    this.emit({ ...event, step: this.id, message });
   }
 
   cached(): void {

@@ -5,11 +5,14 @@ import { hostPlatform, type Platform } from '../image/platform.js';
 import { selectManifest } from '../image/select.js';
 import type { ImageSource, ImageTarget } from '../image/transport.js';
 import { type Emit, silent } from '../log/events.js';
+import { OciStore } from '../store/index.js';
 import { RegistryClient } from './client.js';
+import { blobOrigins, mountCandidates, mountFromAny } from './mount-sources.js';
 
 // Copying an image between any two back ends: blobs first (in parallel,
-// skipping what the target has, mounting within one registry), manifests last,
-// so a target never holds a manifest that points at a missing blob.
+// skipping what the target has, mounting within one registry: from the source
+// repository, or from where a stored blob was pulled), manifests last, so a
+// target never holds a manifest that points at a missing blob.
 
 /** What to copy and how. */
 export interface CopyOptions {
@@ -19,6 +22,8 @@ export interface CopyOptions {
   platform?: Platform | 'all';
   /** Blobs in flight at once. */
   concurrency?: number;
+  /** Record where each blob came from in an OciStore target (the local store). */
+  recordSources?: boolean;
   emit?: Emit;
 }
 
@@ -109,29 +114,31 @@ class Copier {
   private async blob(descriptor: Descriptor): Promise<void> {
     if (/foreign|nondistributable/.test(descriptor.mediaType)) return;
     const { source, target } = this;
-    let action: 'skipped' | 'mounted' | 'copied';
+    let action: 'skipped' | 'mounted' | 'copied' = 'copied';
+    let from: string | undefined;
     const open = () => source.fetchBlob(descriptor);
     if (await target.hasBlob(descriptor)) {
       action = 'skipped';
-    } else if (
-      source instanceof RegistryClient &&
-      target instanceof RegistryClient &&
-      source.registry === target.registry &&
-      source.repository !== target.repository
-    ) {
-      const done = await target.mountOrPush(descriptor, source.repository, open);
-      action = done === 'mounted' ? 'mounted' : 'copied';
+    } else if (target instanceof RegistryClient) {
+      const candidates = await mountCandidates(source, target, descriptor);
+      from = await mountFromAny(target, descriptor, candidates, this.emit);
+      if (from !== undefined) action = 'mounted';
+      else await target.pushBlob(descriptor, open);
     } else {
       await target.pushBlob(descriptor, open);
-      action = 'copied';
+    }
+    if (this.options.recordSources && target instanceof OciStore) {
+      await target.recordBlobSources(descriptor.digest, blobOrigins(source));
     }
     this.stats[action]++;
+    const origin = from === undefined ? '' : ` from ${from}`;
     this.emit({
       kind: 'copy.blob',
-      message: `${descriptor.digest.slice(0, 19)} ${action} (${descriptor.size} bytes)`,
+      message: `${descriptor.digest.slice(0, 19)} ${action}${origin} (${descriptor.size} bytes)`,
       digest: descriptor.digest,
       size: descriptor.size,
       action,
+      ...(from === undefined ? {} : { from }),
     });
   }
 }

@@ -11,6 +11,7 @@ export {
 } from './copy.js';
 export { makeRegistryError } from './errors.js';
 export { MirroredSource } from './mirrors.js';
+export { blobOrigins } from './mount-sources.js';
 export { openPullSource, openRepository } from './open.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export {

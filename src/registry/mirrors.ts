@@ -16,7 +16,7 @@ export class MirroredSource implements ImageSource {
   private readonly emit: Emit;
 
   constructor(
-    private readonly origin: RegistryClient,
+    readonly origin: RegistryClient,
     private readonly mirrors: RegistryClient[],
     emit: Emit = silent,
   ) {

@@ -1,4 +1,5 @@
 // The local image store: an OCI image layout with atomic, verified blobs.
+export type { BlobSource } from './blob-sources.js';
 export { type BlobContent, SMALL_BLOB_LIMIT, type WrittenBlob } from './blobs.js';
 export { type LayoutIndex, readIndex } from './index-file.js';
 export { withFileLock } from './lock.js';

@@ -12,6 +12,7 @@ import { type Digest, isDigest, parseDigest } from '../image/digest.js';
 import { parseManifest, type RawManifest } from '../image/manifest.js';
 import { formatReference, parseReference } from '../image/reference.js';
 import type { ImageSource, ImageTarget } from '../image/transport.js';
+import { type BlobSource, BlobSources } from './blob-sources.js';
 import { type BlobContent, BlobDirectory, type WrittenBlob } from './blobs.js';
 import { readIndex, updateIndex, writeDurably } from './index-file.js';
 import type { ExpectedContent } from './verify.js';
@@ -33,10 +34,22 @@ export interface StoreTag {
 export class OciStore implements ImageSource, ImageTarget {
   readonly dir: string;
   private readonly blobs: BlobDirectory;
+  private readonly sources: BlobSources;
 
   constructor(dir: string) {
     this.dir = dir;
     this.blobs = new BlobDirectory(dir);
+    this.sources = new BlobSources(dir);
+  }
+
+  /** The registry repositories a blob was pulled from, most recent first. */
+  blobSources(digest: Digest | string): Promise<BlobSource[]> {
+    return this.sources.read(digest);
+  }
+
+  /** Remember that a blob was pulled from `sources` (for mounting it on a later push). */
+  recordBlobSources(digest: Digest | string, sources: readonly BlobSource[]): Promise<void> {
+    return this.sources.record(digest, sources);
   }
 
   /** Where a blob's file lives (it may not exist). */

@@ -21,6 +21,8 @@ export async function transfer(
   const result = await copyImage(source, target, selector, {
     tag,
     platform: platformChoice(flags),
+    // Pulls into the local store remember where each blob came from, for mounts.
+    recordSources: to.kind === 'store',
     emit,
   });
   const { copied, skipped, mounted } = result.blobs;
