@@ -96,19 +96,6 @@ export class RegistryClient implements ImageSource, ImageTarget {
     return result.mounted;
   }
 
-  /** Mount from `fromRepository`, or upload through the session a declined mount opened. */
-  async mountOrPush(
-    descriptor: Descriptor,
-    fromRepository: string,
-    open: () => Promise<Readable>,
-  ): Promise<'mounted' | 'pushed'> {
-    const result = await mountBlob(this.connection, this.repository, descriptor, fromRepository);
-    if (result.mounted) return 'mounted';
-    const { connection, repository, upload } = this;
-    await uploadBlob(connection, repository, descriptor, open, upload, result.location);
-    return 'pushed';
-  }
-
   pushManifest(manifest: RawManifest, tag?: string): Promise<void> {
     return putManifest(this.connection, this.repository, manifest, tag);
   }
