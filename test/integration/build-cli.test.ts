@@ -111,3 +111,37 @@ test('a missing COPY source names the path and suggests checking .dockerignore',
     /Dockerfile:2:1: config\/settings.json: not found in the build context\n {2}hint: check that config\/settings.json exists in the context and is not excluded by .dockerignore/,
   );
 });
+
+test('FROM of an ARG without a value names the line and says how to give it', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'ARG IMG\nFROM $IMG\n' });
+  const result = await slipway(['build', '--progress=plain', context]);
+  assert.equal(result.status, 2);
+  assert.match(
+    result.stderr,
+    /Dockerfile:2:1: base name \(\$IMG\) should not be blank\n {2}hint: give the ARG a default before FROM, or pass --build-arg NAME=IMAGE\n/,
+  );
+});
+
+test('an uppercase FROM reference names the Dockerfile line', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'FROM Registry.local/Team/Base\n' });
+  const result = await slipway(['build', '--progress=plain', context]);
+  assert.equal(result.status, 2);
+  assert.match(
+    result.stderr,
+    /Dockerfile:1:1: invalid reference format "Registry.local\/Team\/Base"/,
+  );
+});
+
+test('a bad -t and a missing context fail before any step runs', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'FROM BASE\nRUN echo ran\n' });
+  const tagged = await slipway(['build', '--progress=plain', '-t', 'Team/App:1', context]);
+  assert.equal(tagged.status, 2);
+  assert.equal(tagged.stderr.includes('RUN echo ran'), false);
+  assert.match(tagged.stderr, /error: invalid reference format "Team\/App:1"/);
+  const missing = await slipway(['build', join(fixture.dir, 'no-such-dir')]);
+  assert.equal(missing.status, 2);
+  assert.match(
+    missing.stderr,
+    /^error: build context \S+no-such-dir does not exist\n {2}hint: pass the directory/m,
+  );
+});
