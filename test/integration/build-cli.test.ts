@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -143,5 +143,20 @@ test('a bad -t and a missing context fail before any step runs', async () => {
   assert.match(
     missing.stderr,
     /^error: build context \S+no-such-dir does not exist\n {2}hint: pass the directory/m,
+  );
+});
+
+test('a COPY source that is a link out of the context says so', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nCOPY config/app.conf /etc/\n',
+  });
+  await writeFile(join(fixture.dir, 'outside.conf'), 'secret=1\n');
+  await mkdir(join(context, 'config'));
+  await symlink(join(fixture.dir, 'outside.conf'), join(context, 'config/app.conf'));
+  const result = await slipway(['build', '--progress=plain', context]);
+  assert.equal(result.status, 2);
+  assert.match(
+    result.stderr,
+    /Dockerfile:2:1: config\/app.conf: config\/app.conf is a link to \S+outside.conf, which is not in the build context\n {2}hint: links are followed inside the context only/,
   );
 });
