@@ -106,6 +106,8 @@ function isVertex(instruction: Instruction): boolean {
 }
 
 async function dispatch(run: StageRun, instruction: Instruction, title: string | undefined) {
+  // An interrupted build starts no further step.
+  run.env.signal.throwIfAborted();
   const step = title === undefined ? run.env.progress.silentStep() : run.env.progress.step(title);
   try {
     await dispatchStep(run, instruction, step);

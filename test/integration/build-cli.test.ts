@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,11 @@ after(async () => {
   await fixture.stop();
 });
 
-function slipway(args: string[], env: Record<string, string> = {}) {
+function slipway(
+  args: string[],
+  env: Record<string, string> = {},
+  onStderr?: (text: string, child: ChildProcess) => void,
+) {
   return new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, SLIPWAY_HOME: fixture.home, ...env },
@@ -34,7 +38,10 @@ function slipway(args: string[], env: Record<string, string> = {}) {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      onStderr?.(stderr, child);
+    });
     child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
   });
 }
@@ -159,4 +166,27 @@ test('a COPY source that is a link out of the context says so', async () => {
     result.stderr,
     /Dockerfile:2:1: config\/app.conf: config\/app.conf is a link to \S+outside.conf, which is not in the build context\n {2}hint: links are followed inside the context only/,
   );
+});
+
+test('SIGINT during a RUN stops it and leaves no snapshot or temp folder behind', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nRUN echo started; sleep 60\n',
+  });
+  let sent = false;
+  const result = await slipway(['build', '--progress=plain', context], {}, (text, child) => {
+    if (!sent && text.includes('started')) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  assert.equal(result.status, 130);
+  assert.match(result.stderr, /\nerror: build interrupted: running steps stopped\n/);
+  assert.deepEqual(await readdir(join(fixture.home, 'snapshots/work')), []);
+  const cache = await readdir(join(fixture.home, 'cache'));
+  assert.deepEqual(
+    cache.filter((name) => name.startsWith('tmp-')),
+    [],
+  );
+  const mounts = await readFile('/proc/self/mounts', 'utf8');
+  assert.equal(mounts.includes(join(fixture.home, 'snapshots/work')), false);
 });
