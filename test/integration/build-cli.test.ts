@@ -190,3 +190,28 @@ test('SIGINT during a RUN stops it and leaves no snapshot or temp folder behind'
   const mounts = await readFile('/proc/self/mounts', 'utf8');
   assert.equal(mounts.includes(join(fixture.home, 'snapshots/work')), false);
 });
+
+test('a --secret value passed as a build argument too is *** in the RUN history', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nARG TOKEN\nRUN --mount=type=secret,id=tok test -n "$TOKEN"\n',
+  });
+  const layout = join(fixture.dir, 'redacted-layout');
+  const result = await slipway(
+    [
+      'build',
+      '--progress=plain',
+      '--secret',
+      'id=tok,env=TOK',
+      '--build-arg',
+      'TOKEN=tok-8d3f1e',
+      '-o',
+      `type=oci,dest=${layout}`,
+      context,
+    ],
+    { TOK: 'tok-8d3f1e' },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  const { stdout } = await run('skopeo', ['inspect', '--config', `oci:${layout}:latest`]);
+  const history = JSON.parse(stdout).history.map((h: { created_by: string }) => h.created_by);
+  assert.equal(history.at(-1), 'RUN |1 TOKEN=*** /bin/sh -c test -n "$TOKEN" # buildkit');
+});

@@ -137,6 +137,7 @@ export const build: CommandModule = (program, context) => {
         pull: flags.pull ?? false,
         sourceDateEpoch: sourceDateEpoch === undefined ? undefined : Number(sourceDateEpoch),
         signal: interrupt.signal,
+        redact: (text) => context.masker.mask(text),
       };
       process.once('SIGINT', onInterrupt);
       process.once('SIGTERM', onInterrupt);
