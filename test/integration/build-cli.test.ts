@@ -215,3 +215,14 @@ test('a --secret value passed as a build argument too is *** in the RUN history'
   const history = JSON.parse(stdout).history.map((h: { created_by: string }) => h.created_by);
   assert.equal(history.at(-1), 'RUN |1 TOKEN=*** /bin/sh -c test -n "$TOKEN" # buildkit');
 });
+
+test('a bad EXPOSE port names the line and how to write one, with no stack trace', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'FROM BASE\nEXPOSE http\n' });
+  const result = await slipway(['build', '--progress=plain', context]);
+  assert.equal(result.status, 2);
+  assert.match(
+    result.stderr,
+    /\nerror: \S+Dockerfile:2:1: invalid port "http": expected PORT\[-PORT\]\[\/tcp\|udp\|sctp\]\n {2}hint: write EXPOSE 8080/,
+  );
+  assert.equal(result.stderr.includes('    at '), false);
+});
