@@ -226,3 +226,21 @@ test('a bad EXPOSE port names the line and how to write one, with no stack trace
   );
   assert.equal(result.stderr.includes('    at '), false);
 });
+
+test('COPY mistakes in the context or the image are input errors at their line', async () => {
+  const cases: [string, string][] = [
+    ['COPY app.txt /etc/passwd/app.txt', 'cannot copy into /etc/passwd: it is not a directory'],
+    ['COPY app[.txt /x', 'syntax error in pattern "app[.txt"'],
+    ['COPY loop /x', 'too many levels of symbolic links in /loop'],
+  ];
+  for (const [line, message] of cases) {
+    const context = await makeContext(fixture, {
+      Dockerfile: `FROM BASE\n${line}\n`,
+      'app.txt': 'app\n',
+    });
+    await symlink('loop', join(context, 'loop'));
+    const result = await slipway(['build', '--progress=plain', context]);
+    assert.equal(result.status, 2, result.stderr);
+    assert.ok(result.stderr.includes(`Dockerfile:2:1: ${message}\n  hint: `), result.stderr);
+  }
+});

@@ -14,6 +14,7 @@ import {
   utimes,
 } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { InputError } from '../../errors/index.js';
 import { unpackArchive } from './archive.js';
 import type { Owner } from './owner.js';
 import type { CopyItem, CopySpec } from './plan.js';
@@ -88,7 +89,9 @@ async function copyEntry(entry: CopyEntry, dest: string, links: Map<string, stri
   if (first !== undefined) return link(first, dest);
   if (stat.nlink > 1) links.set(inode, dest);
   if (!stat.isFile()) {
-    throw new Error(`${entry.hostPath}: cannot copy a ${kindOf(stat)}`);
+    throw new InputError('COPY_SOURCE_KIND', `${entry.hostPath}: cannot copy a ${kindOf(stat)}`, {
+      hint: 'COPY takes files, folders and links; leave it out with .dockerignore or --exclude',
+    });
   }
   return copyFile(entry.hostPath, dest);
 }
@@ -131,7 +134,9 @@ class TreeWriter {
       await chown(host, this.owner.uid, this.owner.gid);
       await chmod(host, CREATED_DIR_MODE);
     } else if (!existing.isDirectory()) {
-      throw new Error(`cannot copy into ${path}: it exists and is not a directory`);
+      throw new InputError('COPY_DEST_NOT_DIR', `cannot copy into ${path}: it is not a directory`, {
+        hint: `the image has a file at ${path}: copy to another path`,
+      });
     }
     this.known.set(path, host);
     return host;
