@@ -33,7 +33,8 @@ export function shellPatternToRegex(
       }
       ch = after;
     }
-    out += ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    // Outside a character class `-` is literal; `\-` is an error in a `u` regex.
+    out += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
   return new RegExp(out, global ? 'gu' : 'u');
 }
