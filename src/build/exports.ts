@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { digestEncoded, parseReference } from '../image/index.js';
@@ -89,7 +89,19 @@ async function exportLayout(context: ExportContext, dest: string): Promise<void>
   for (const name of names) {
     await copyImage(context.store, layout, context.image.manifestDigest, { tag: name });
   }
-  if (asTar) await exec('tar', ['-cf', dest, '-C', dir, '.']);
+  await dropStoreTemp(dir);
+  if (asTar) await tarLayout(dir, dest);
+}
+
+/** The store's own temp folder is no part of an OCI layout handed to a user. */
+async function dropStoreTemp(dir: string): Promise<void> {
+  await rm(join(dir, '.tmp'), { recursive: true, force: true });
+}
+
+/** Tar a layout made in a private temp folder, its root readable as docker save's is. */
+async function tarLayout(dir: string, dest: string): Promise<void> {
+  await chmod(dir, 0o755);
+  await exec('tar', ['-cf', dest, '-C', dir, '.']);
 }
 
 async function exportDockerArchive(context: ExportContext, dest: string): Promise<void> {
@@ -108,7 +120,8 @@ async function exportDockerArchive(context: ExportContext, dest: string): Promis
     },
   ];
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
-  await exec('tar', ['-cf', dest, '-C', dir, '.']);
+  await dropStoreTemp(dir);
+  await tarLayout(dir, dest);
   await rm(dir, { recursive: true, force: true });
 }
 

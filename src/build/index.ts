@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { makeIgnoreMatcher, parseIgnoreFile } from '../dockerfile/ignore.js';
 import { findIgnoreFile } from '../dockerfile/ignore-file.js';
@@ -12,7 +12,7 @@ import { BaseImages } from './base.js';
 import { BuildCache } from './cache.js';
 import { FileHashCache } from './copy/index.js';
 import type { BuildEnv, StageResult } from './env.js';
-import { exportImage } from './exports.js';
+import { exportImage, storeTagName } from './exports.js';
 import type { BuildOptions, BuildResult } from './options.js';
 import { storeImage } from './output.js';
 import { Progress } from './progress.js';
@@ -48,6 +48,9 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const paths = statePaths(options.home);
   const progress = new Progress(options.emit);
   const contextDir = resolve(options.contextDir);
+  // A bad -t or a missing context fails before any step runs, not after the build.
+  for (const tag of options.tags) storeTagName(tag);
+  await checkContextDir(contextDir);
   const dockerfilePath = resolve(contextDir, options.dockerfile);
   const text = await progress.run(
     '[internal] load build definition from ' + basename(dockerfilePath),
@@ -178,4 +181,14 @@ function withLabels(state: StageResult['state'], labels: Record<string, string> 
 function imageTime(env: BuildEnv, state: StageResult['state']): string {
   if (env.options.sourceDateEpoch !== undefined) return env.created;
   return lastCreated(state) ?? env.created;
+}
+
+async function checkContextDir(dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    const what = info ? 'is not a directory' : 'does not exist';
+    throw new InputError('CONTEXT_MISSING', `build context ${dir} ${what}`, {
+      hint: 'pass the directory that holds the files the Dockerfile copies (often .)',
+    });
+  }
 }

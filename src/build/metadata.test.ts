@@ -57,5 +57,11 @@ test('Go durations and port ranges', () => {
     ['0s', '500ms', '1h0m0s', '1m1s'],
   );
   assert.deepEqual(expandPortSpec('7000-7002/udp'), ['7000/udp', '7001/udp', '7002/udp']);
-  assert.throws(() => expandPortSpec('x'), /invalid port "x"/);
+  assert.deepEqual(expandPortSpec('53/UDP'), ['53/udp']);
+  for (const bad of ['x', '80/xyz', '/tcp', '90-80', '70000']) {
+    assert.throws(() => expandPortSpec(bad), {
+      code: 'BAD_PORT',
+      message: `invalid port "${bad}": expected PORT[-PORT][/tcp|udp|sctp]`,
+    });
+  }
 });

@@ -1,3 +1,4 @@
+import { InputError } from '../errors/index.js';
 import type { ContainerConfig, HealthConfig } from '../image/index.js';
 import { goQuoteList } from './go-format.js';
 
@@ -102,12 +103,16 @@ function pairsText(pairs: [string, string][]): string {
 
 /** `80` -> `80/tcp`, `8000-8001/udp` -> both ports, as docker's nat.ParsePortSpecs. */
 export function expandPortSpec(spec: string): string[] {
-  const [range = '', proto = 'tcp'] = spec.split('/');
-  const bounds = range.split('-');
-  const start = Number(bounds[0]);
-  const end = bounds.length > 1 ? Number(bounds[1]) : start;
-  if (!Number.isInteger(start) || !Number.isInteger(end) || end < start || end > 65535) {
-    throw new Error(`invalid port ${JSON.stringify(spec)}: expected PORT[-PORT][/PROTOCOL]`);
+  const match = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i.exec(spec);
+  const start = Number(match?.[1]);
+  const end = match?.[2] === undefined ? start : Number(match[2]);
+  const proto = match?.[3] ?? 'tcp';
+  if (!match || end < start || end > 65535) {
+    throw new InputError(
+      'BAD_PORT',
+      `invalid port ${JSON.stringify(spec)}: expected PORT[-PORT][/tcp|udp|sctp]`,
+      { hint: 'write EXPOSE 8080, EXPOSE 8080/udp or EXPOSE 7000-7002' },
+    );
   }
   const ports: string[] = [];
   for (let port = start; port <= end; port += 1) ports.push(`${port}/${proto.toLowerCase()}`);

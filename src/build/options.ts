@@ -41,6 +41,8 @@ export interface BuildOptions {
   insecureRegistries?: string[];
   emit: Emit;
   signal?: AbortSignal;
+  /** Hides secrets in what the image keeps of the build (RUN history with build args). */
+  redact?: (text: string) => string;
   /** SLIPWAY_HOME: where the store, snapshots and cache live. */
   home?: string;
   labels?: Record<string, string>;

@@ -73,10 +73,24 @@ async function resolveBase(env: BuildEnv, stage: Stage, label: string) {
     const state = scratchState(env.platform);
     return { state, key: stepKey(null, 'FROM', 'scratch', state.config.architecture) };
   }
-  const named = env.options.buildContexts?.[image];
-  const base = await env.images.resolveNamed(image, named);
-  step.done();
-  return { state: base.state, key: base.key };
+  const { file, line, column } = stage.from.location;
+  try {
+    if (image === '') {
+      throw new InputError('BLANK_BASE', `base name (${stage.from.image}) should not be blank`, {
+        hint: 'give the ARG a default before FROM, or pass --build-arg NAME=IMAGE',
+      });
+    }
+    const named = env.options.buildContexts?.[image];
+    const base = await env.images.resolveNamed(image, named);
+    step.done();
+    return { state: base.state, key: base.key };
+  } catch (error) {
+    step.failed(error instanceof Error ? error.message : String(error));
+    if (error instanceof InputError && !error.location) {
+      Object.assign(error, { location: { file, line, column } });
+    }
+    throw error;
+  }
 }
 
 function onbuildInstructions(env: BuildEnv, stage: Stage, triggers: string[]): Instruction[] {
@@ -93,6 +107,8 @@ function isVertex(instruction: Instruction): boolean {
 }
 
 async function dispatch(run: StageRun, instruction: Instruction, title: string | undefined) {
+  // An interrupted build starts no further step.
+  run.env.signal.throwIfAborted();
   const step = title === undefined ? run.env.progress.silentStep() : run.env.progress.step(title);
   try {
     await dispatchStep(run, instruction, step);

@@ -9,6 +9,8 @@ import {
 /** Exit statuses: 1 a failure at run time, 2 bad usage or input. */
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** Stopped by SIGINT or SIGTERM, as a shell reports a Ctrl-C. */
+export const EXIT_INTERRUPTED = 130;
 
 /** The one place that turns an error into an exit status and a message. */
 export function describeFailure(error: unknown): { status: number; text: string } {
@@ -18,6 +20,9 @@ export function describeFailure(error: unknown): { status: number; text: string 
   if (error instanceof StepFailedError) {
     const tail = error.outputTail ? `\n${error.outputTail}` : '';
     return { status: EXIT_FAILURE, text: `error: ${error.describe()}${tail}` };
+  }
+  if (error instanceof SlipwayError && error.code === 'INTERRUPTED') {
+    return { status: EXIT_INTERRUPTED, text: `error: ${error.describe()}` };
   }
   if (error instanceof RegistryError || error instanceof SlipwayError) {
     return { status: EXIT_FAILURE, text: `error: ${error.describe()}` };

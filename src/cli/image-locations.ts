@@ -39,6 +39,11 @@ export function parseLocation(text: string, bare: 'registry' | 'store'): ImageLo
   }
   if (text.startsWith('docker://')) return { kind: 'registry', ref: parseReference(text.slice(9)) };
   if (text.startsWith('store:')) return { kind: 'store', name: text.slice(6) };
+  if (/^\.{0,2}\//.test(text)) {
+    throw new UsageError(`${text} is a path, not an image reference`, {
+      hint: `write oci:${text} for an OCI layout in that folder`,
+    });
+  }
   return bare === 'registry'
     ? { kind: 'registry', ref: parseReference(text) }
     : { kind: 'store', name: text.includes('/') ? formatReference(parseReference(text)) : text };

@@ -7,6 +7,7 @@ const env = {
   PWD: '/home',
   EMPTY: '',
   X: 'abc.tar.gz',
+  DASHED: 'app-1-rc',
   SPLIT: 'x  y',
   KOREAN: '한국어',
 };
@@ -38,6 +39,9 @@ const cases: Array<[string, string]> = [
   ['${X#*.}', 'tar.gz'],
   ['${X##*.}', 'gz'],
   ['${X#nomatch}', 'abc.tar.gz'],
+  ['${DASHED%-*}', 'app-1'],
+  ['${DASHED#*-}', '1-rc'],
+  ['${DASHED/-/_}', 'app_1-rc'],
   ['${X/tar/zip}', 'abc.zip.gz'],
   ['${X//a/A}', 'Abc.tAr.gz'],
   ['${X/?b/_}', '_c.tar.gz'],

@@ -25,7 +25,10 @@ type Entry = Record<string, unknown>;
 /** Load a credentials file; files named by `*File` keys are read relative to it. */
 export async function loadCredentials(file: string): Promise<CredentialStore> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new InputError('CREDENTIALS', `reading credentials file ${file}: ${error.code}`);
+    const why = error.code === 'ENOENT' ? 'no such file' : (error.code ?? error.message);
+    throw new InputError('CREDENTIALS', `reading credentials file ${file}: ${why}`, {
+      hint: 'pass --credentials FILE, a YAML map of id to {type: account, username, password}',
+    });
   });
   let doc: unknown;
   try {

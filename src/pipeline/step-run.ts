@@ -207,6 +207,7 @@ function makeContext(state: RunState, spec: StepSpec, parts: ContextParts): Step
       parts.outputs.set(artifact.name, artifact.file);
     },
     addSecret: (value) => state.masker.add(value),
+    mask: (text) => state.masker.mask(text),
     emit: parts.emit,
     signal: parts.signal,
     approve: (question) => state.approve(question, [spec.name, spec.displayName ?? spec.name]),

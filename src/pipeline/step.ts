@@ -49,6 +49,8 @@ export interface StepContext {
   addArtifact(artifact: RunArtifact): void;
   /** Mark a value as secret so it is masked everywhere. */
   addSecret(value: string): void;
+  /** The text with every secret known to the run replaced by `***`. */
+  mask(text: string): string;
   /** Steps report progress and output lines as events (`step.output`). */
   emit: Emit;
   /** Aborted on timeout, on `fast` failure of a sibling, or on Ctrl-C. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InputError } from '../errors/index.js';
 import type { Variables } from './model.js';
-import { resolveVariables } from './variables.js';
+import { loadVarsFile, resolveVariables } from './variables.js';
 
 // Where parameters come from: `--var` over the pipeline's `variables` over
 // the project variables; `global:` names from the project or the environment.
@@ -58,4 +58,15 @@ test('a global that is nowhere set is an error at its line, saying where to set 
       return true;
     },
   );
+});
+
+test('a missing --vars-file says so and what the file holds', async () => {
+  await assert.rejects(loadVarsFile('/nonexistent/vars.yml'), (error: InputError) => {
+    assert.equal(
+      error.describe(),
+      'reading variables file /nonexistent/vars.yml: no such file\n' +
+        '  hint: pass --vars-file FILE, a YAML or JSON map of NAME: value',
+    );
+    return true;
+  });
 });

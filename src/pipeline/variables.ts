@@ -28,7 +28,10 @@ export function isSecretName(name: string): boolean {
  */
 export async function loadVarsFile(file: string): Promise<Map<string, ProjectVariable>> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new InputError('VARS_FILE', `reading variables file ${file}: ${error.code}`);
+    const why = error.code === 'ENOENT' ? 'no such file' : (error.code ?? error.message);
+    throw new InputError('VARS_FILE', `reading variables file ${file}: ${why}`, {
+      hint: 'pass --vars-file FILE, a YAML or JSON map of NAME: value',
+    });
   });
   let doc: unknown;
   try {

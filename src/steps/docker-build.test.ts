@@ -93,3 +93,22 @@ test('an artifact URL that does not answer 200 fails the step naming the URL', a
     await context.cleanup();
   }
 });
+
+test("the engine gets the run's masker, so a secret build argument is *** in the history", async () => {
+  let redact: BuildImageOptions['redact'];
+  const masking = dockerBuildStep(async (options: BuildImageOptions) => {
+    redact = options.redact;
+    return { digest: DIGEST, references: options.tags };
+  });
+  const context = await makeTestContext();
+  try {
+    context.addSecret('hunter2');
+    await masking.run(makeSpec('build@docker', fields({})), context);
+    assert.equal(
+      redact?.('|1 PASSWORD=hunter2 /bin/sh -c make'),
+      '|1 PASSWORD=*** /bin/sh -c make',
+    );
+  } finally {
+    await context.cleanup();
+  }
+});

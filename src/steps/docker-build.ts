@@ -135,6 +135,7 @@ export function dockerBuildStep(buildImage: BuildImage): StepKind {
         insecureRegistries: insecure,
         emit: context.emit,
         signal: context.signal,
+        redact: (text) => context.mask(text),
         home: context.stateDir,
       });
       const pushed = result.references[0] ?? fields.image;

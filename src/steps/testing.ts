@@ -75,6 +75,9 @@ export async function makeTestContext(options: TestContextOptions = {}): Promise
     addSecret(value) {
       context.secrets.push(value);
     },
+    mask(text) {
+      return context.secrets.reduce((masked, secret) => masked.split(secret).join('***'), text);
+    },
     emit(event) {
       context.events.push(event);
     },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,11 @@ after(async () => {
   await fixture.stop();
 });
 
-function slipway(args: string[], env: Record<string, string> = {}) {
+function slipway(
+  args: string[],
+  env: Record<string, string> = {},
+  onStderr?: (text: string, child: ChildProcess) => void,
+) {
   return new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, SLIPWAY_HOME: fixture.home, ...env },
@@ -34,7 +38,10 @@ function slipway(args: string[], env: Record<string, string> = {}) {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      onStderr?.(stderr, child);
+    });
     child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
   });
 }
@@ -113,4 +120,130 @@ test('a missing COPY source names the path and suggests checking .dockerignore',
     result.stderr,
     /Dockerfile:2:1: config\/settings.json: not found in the build context\n {2}hint: check that config\/settings.json exists in the context and is not excluded by .dockerignore/,
   );
+});
+
+test('FROM of an ARG without a value names the line and says how to give it', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'ARG IMG\nFROM $IMG\n' });
+  const result = await slipway(['build', '--progress=plain', context]);
+  assert.equal(result.status, 2);
+  assert.match(
+    result.stderr,
+    /Dockerfile:2:1: base name \(\$IMG\) should not be blank\n {2}hint: give the ARG a default before FROM, or pass --build-arg NAME=IMAGE\n/,
+  );
+});
+
+test('an uppercase FROM reference names the Dockerfile line', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'FROM Registry.local/Team/Base\n' });
+  const result = await slipway(['build', '--progress=plain', context]);
+  assert.equal(result.status, 2);
+  assert.match(
+    result.stderr,
+    /Dockerfile:1:1: invalid reference format "Registry.local\/Team\/Base"/,
+  );
+});
+
+test('a bad -t and a missing context fail before any step runs', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'FROM BASE\nRUN echo ran\n' });
+  const tagged = await slipway(['build', '--progress=plain', '-t', 'Team/App:1', context]);
+  assert.equal(tagged.status, 2);
+  assert.equal(tagged.stderr.includes('RUN echo ran'), false);
+  assert.match(tagged.stderr, /error: invalid reference format "Team\/App:1"/);
+  const missing = await slipway(['build', join(fixture.dir, 'no-such-dir')]);
+  assert.equal(missing.status, 2);
+  assert.match(
+    missing.stderr,
+    /^error: build context \S+no-such-dir does not exist\n {2}hint: pass the directory/m,
+  );
+});
+
+test('a COPY source that is a link out of the context says so', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nCOPY config/app.conf /etc/\n',
+  });
+  await writeFile(join(fixture.dir, 'outside.conf'), 'secret=1\n');
+  await mkdir(join(context, 'config'));
+  await symlink(join(fixture.dir, 'outside.conf'), join(context, 'config/app.conf'));
+  const result = await slipway(['build', '--progress=plain', context]);
+  assert.equal(result.status, 2);
+  assert.match(
+    result.stderr,
+    /Dockerfile:2:1: config\/app.conf: config\/app.conf is a link to \S+outside.conf, which is not in the build context\n {2}hint: links are followed inside the context only/,
+  );
+});
+
+test('SIGINT during a RUN stops it and leaves no snapshot or temp folder behind', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nRUN echo started; sleep 60\n',
+  });
+  let sent = false;
+  const result = await slipway(['build', '--progress=plain', context], {}, (text, child) => {
+    if (!sent && text.includes('started')) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  assert.equal(result.status, 130);
+  assert.match(result.stderr, /\nerror: build interrupted: running steps stopped\n/);
+  assert.deepEqual(await readdir(join(fixture.home, 'snapshots/work')), []);
+  const cache = await readdir(join(fixture.home, 'cache'));
+  assert.deepEqual(
+    cache.filter((name) => name.startsWith('tmp-')),
+    [],
+  );
+  const mounts = await readFile('/proc/self/mounts', 'utf8');
+  assert.equal(mounts.includes(join(fixture.home, 'snapshots/work')), false);
+});
+
+test('a --secret value passed as a build argument too is *** in the RUN history', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nARG TOKEN\nRUN --mount=type=secret,id=tok test -n "$TOKEN"\n',
+  });
+  const layout = join(fixture.dir, 'redacted-layout');
+  const result = await slipway(
+    [
+      'build',
+      '--progress=plain',
+      '--secret',
+      'id=tok,env=TOK',
+      '--build-arg',
+      'TOKEN=tok-8d3f1e',
+      '-o',
+      `type=oci,dest=${layout}`,
+      context,
+    ],
+    { TOK: 'tok-8d3f1e' },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  const { stdout } = await run('skopeo', ['inspect', '--config', `oci:${layout}:latest`]);
+  const history = JSON.parse(stdout).history.map((h: { created_by: string }) => h.created_by);
+  assert.equal(history.at(-1), 'RUN |1 TOKEN=*** /bin/sh -c test -n "$TOKEN" # buildkit');
+});
+
+test('a bad EXPOSE port names the line and how to write one, with no stack trace', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'FROM BASE\nEXPOSE http\n' });
+  const result = await slipway(['build', '--progress=plain', context]);
+  assert.equal(result.status, 2);
+  assert.match(
+    result.stderr,
+    /\nerror: \S+Dockerfile:2:1: invalid port "http": expected PORT\[-PORT\]\[\/tcp\|udp\|sctp\]\n {2}hint: write EXPOSE 8080/,
+  );
+  assert.equal(result.stderr.includes('    at '), false);
+});
+
+test('COPY mistakes in the context or the image are input errors at their line', async () => {
+  const cases: [string, string][] = [
+    ['COPY app.txt /etc/passwd/app.txt', 'cannot copy into /etc/passwd: it is not a directory'],
+    ['COPY app[.txt /x', 'syntax error in pattern "app[.txt"'],
+    ['COPY loop /x', 'too many levels of symbolic links in /loop'],
+  ];
+  for (const [line, message] of cases) {
+    const context = await makeContext(fixture, {
+      Dockerfile: `FROM BASE\n${line}\n`,
+      'app.txt': 'app\n',
+    });
+    await symlink('loop', join(context, 'loop'));
+    const result = await slipway(['build', '--progress=plain', context]);
+    assert.equal(result.status, 2, result.stderr);
+    assert.ok(result.stderr.includes(`Dockerfile:2:1: ${message}\n  hint: `), result.stderr);
+  }
 });

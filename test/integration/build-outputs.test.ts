@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type BuildFixture, build, makeContext, run, startBuildFixture } from '../harness/build.js';
@@ -35,6 +35,16 @@ test('oci, docker, local and tar outputs hold the image', async () => {
 
   const listing = (await run('tar', ['-tf', dir('image.tar')])).stdout.split('\n');
   assert.ok(listing.includes('./manifest.json'));
+  // The store's temp folder is not part of what a user gets, in a layout or an archive.
+  assert.deepEqual(
+    listing.filter((name) => name.includes('.tmp')),
+    [],
+  );
+  assert.equal(
+    (await run('tar', ['-tvf', dir('image.tar'), './'])).stdout.slice(0, 10),
+    'drwxr-xr-x',
+  );
+  await assert.rejects(stat(join(dir('layout'), '.tmp')), { code: 'ENOENT' });
   await run('tar', ['-xf', dir('image.tar'), '-C', fixture.dir, './manifest.json']);
   const archive = JSON.parse(await readFile(join(fixture.dir, 'manifest.json'), 'utf8'));
   assert.deepEqual(archive[0].RepoTags, ['docker.io/library/outputs:1']);

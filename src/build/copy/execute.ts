@@ -12,6 +12,7 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { posix } from 'node:path';
+import { InputError } from '../../errors/index.js';
 import { MtimeSetter } from '../../layer/index.js';
 import { unpackArchive } from './archive.js';
 import type { Owner } from './owner.js';
@@ -94,7 +95,9 @@ function copyEntry(entry: CopyEntry, dest: string, links: Map<string, string>): 
   }
   if (stat.nlink > 1) links.set(inode, dest);
   if (!stat.isFile()) {
-    throw new Error(`${entry.hostPath}: cannot copy a ${kindOf(stat)}`);
+    throw new InputError('COPY_SOURCE_KIND', `${entry.hostPath}: cannot copy a ${kindOf(stat)}`, {
+      hint: 'COPY takes files, folders and links; leave it out with .dockerignore or --exclude',
+    });
   }
   copyFileSync(entry.hostPath, dest);
 }
@@ -144,7 +147,9 @@ class TreeWriter {
       chownSync(host, this.owner.uid, this.owner.gid);
       chmodSync(host, CREATED_DIR_MODE);
     } else if (!existing.isDirectory()) {
-      throw new Error(`cannot copy into ${path}: it exists and is not a directory`);
+      throw new InputError('COPY_DEST_NOT_DIR', `cannot copy into ${path}: it is not a directory`, {
+        hint: `the image has a file at ${path}: copy to another path`,
+      });
     }
     this.known.set(path, host);
     return host;

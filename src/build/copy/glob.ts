@@ -2,6 +2,8 @@
 // COPY and ADD sources use, one path segment at a time; and `**` patterns as
 // `--exclude` and .dockerignore use them.
 
+import { InputError } from '../../errors/index.js';
+
 /** Whether a source names files by pattern rather than by path. */
 export function hasWildcard(path: string): boolean {
   return /[*?[]/.test(path);
@@ -36,7 +38,11 @@ function translate(pattern: string, doubleStar: boolean): string {
       out += escapeChar(pattern[i] as string);
     } else if (c === '[') {
       const close = pattern.indexOf(']', i + 2);
-      if (close < 0) throw new Error(`syntax error in pattern ${JSON.stringify(pattern)}`);
+      if (close < 0) {
+        throw new InputError('BAD_PATTERN', `syntax error in pattern ${JSON.stringify(pattern)}`, {
+          hint: 'a [ opens a character class that needs its ]; write \\[ for a literal [',
+        });
+      }
       let body = pattern.slice(i + 1, close);
       if (body.startsWith('^')) body = `^${body.slice(1)}`;
       out += `[${body.replace(/\\(.)/g, '\\$1')}]`;

@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { lstat, stat } from 'node:fs/promises';
+import { lstat, readlink, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { InputError } from '../../errors/index.js';
 import { isArchive } from './archive.js';
@@ -86,11 +86,33 @@ async function requireSource(spec: CopySpec, source: string, path: string, visib
   const found = await lstat(await resolveInRoot(spec.srcRoot, path)).catch(() => undefined);
   if (found && !hidden) return;
   const where = spec.fromContext ? 'the build context' : 'the source stage';
+  const link = found || hidden || !spec.fromContext ? undefined : await linkOnPath(spec, path);
+  if (link) {
+    throw new InputError(
+      'COPY_SOURCE_MISSING',
+      `${source}: ${link.path} is a link to ${link.target}, which is not in the build context`,
+      { hint: 'links are followed inside the context only: copy what it points to into it' },
+    );
+  }
   throw new InputError('COPY_SOURCE_MISSING', `${source}: not found in ${where}`, {
     hint: spec.fromContext
       ? `check that ${source} exists in the context and is not excluded by .dockerignore`
       : `check the path in the stage or image named by --from`,
   });
+}
+
+/** The first symbolic link on `path` (relative to the context), with where it points. */
+async function linkOnPath(spec: CopySpec, path: string) {
+  const parts = path.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const relative = parts.slice(0, i).join('/');
+    const info = await lstat(posix.join(spec.srcRoot, relative)).catch(() => undefined);
+    if (!info) return undefined;
+    if (info.isSymbolicLink()) {
+      return { path: relative, target: await readlink(posix.join(spec.srcRoot, relative)) };
+    }
+  }
+  return undefined;
 }
 
 /** `--parents`: the directory the kept path starts below; `/./` in a source marks it. */

@@ -1,5 +1,6 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { InputError } from '../../errors/index.js';
 import { hasWildcard, segmentRegExp } from './glob.js';
 
 // Paths inside a root filesystem (a build context, a stage's rootfs): every
@@ -35,7 +36,11 @@ export async function resolveInside(root: string, path: string, followLast = tru
     const stat = await lstat(root + candidate).catch(() => undefined);
     if (stat?.isSymbolicLink() && (!isLast || followLast)) {
       links += 1;
-      if (links > MAX_LINKS) throw new Error(`too many levels of symbolic links in ${path}`);
+      if (links > MAX_LINKS) {
+        throw new InputError('SYMLINK_LOOP', `too many levels of symbolic links in ${path}`, {
+          hint: 'a link points back at itself (or through a chain of 255 links): fix the link',
+        });
+      }
       const target = await readlink(root + candidate);
       if (target.startsWith('/')) current = [];
       pending.unshift(...target.split('/').filter((c) => c !== '' && c !== '.'));

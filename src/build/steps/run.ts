@@ -100,5 +100,6 @@ function historyCommand(run: StageRun, argv: string[]): string {
   const pairs = run.scope.historyArgs(run.state.config.config?.Env ?? []);
   const command = argv.join(' ');
   if (pairs.length === 0) return command;
-  return `|${pairs.length} ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')} ${command}`;
+  const text = `|${pairs.length} ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')} ${command}`;
+  return run.env.options.redact?.(text) ?? text;
 }

@@ -8,7 +8,7 @@ import {
   environmentCredentials,
 } from '../../auth/index.js';
 import { type BuildOptions, buildImage } from '../../build/index.js';
-import { UsageError } from '../../errors/index.js';
+import { SlipwayError, UsageError } from '../../errors/index.js';
 import type { Emit } from '../../log/index.js';
 import {
   parseBuildArgs,
@@ -97,6 +97,9 @@ export const build: CommandModule = (program, context) => {
     )
     .action(async (contextArg: string, flags: BuildFlags) => {
       const env = context.env;
+      // Ctrl-C stops the running steps and removes their snapshots before exiting.
+      const interrupt = new AbortController();
+      const onInterrupt = () => interrupt.abort(new Error('interrupted'));
       const secrets = flags.secret.map((s) => parseSecret(s, env));
       for (const secret of secrets) {
         const value = 'value' in secret ? secret.value : await readSecretFile(secret.file);
@@ -133,7 +136,11 @@ export const build: CommandModule = (program, context) => {
         outputs: flags.output.map(parseOutput),
         pull: flags.pull ?? false,
         sourceDateEpoch: sourceDateEpoch === undefined ? undefined : Number(sourceDateEpoch),
+        signal: interrupt.signal,
+        redact: (text) => context.masker.mask(text),
       };
+      process.once('SIGINT', onInterrupt);
+      process.once('SIGTERM', onInterrupt);
       try {
         const result = await buildImage(options);
         view?.finish();
@@ -153,7 +160,14 @@ export const build: CommandModule = (program, context) => {
         if (mode === 'quiet') context.stdout.write(`${result.digest}\n`);
       } catch (error) {
         view?.finish();
-        throw error;
+        if (!interrupt.signal.aborted) throw error;
+        throw new SlipwayError('INTERRUPTED', 'build interrupted: running steps stopped', {
+          cause: error,
+          hint: 'nothing was stored from the unfinished steps; run the build again',
+        });
+      } finally {
+        process.removeListener('SIGINT', onInterrupt);
+        process.removeListener('SIGTERM', onInterrupt);
       }
     });
 };

@@ -113,3 +113,18 @@ test('dockerfile check reports unused --build-arg values', (t) => {
   );
   assert.equal(result.status, 0);
 });
+
+test('dockerfile check of a missing file or a folder says which, with no errno text', (t) => {
+  const dir = join(tempDockerfile(t, ''), '..');
+  for (const [file, why] of [
+    [join(dir, 'Nope'), 'no such file'],
+    [dir, 'is a directory'],
+  ]) {
+    const result = slipway('dockerfile', 'check', file as string);
+    assert.equal(result.status, 2);
+    assert.equal(
+      result.stderr,
+      `error: reading ${file}: ${why}\n  hint: name the Dockerfile itself (or - to read it from stdin)\n`,
+    );
+  }
+});

@@ -9,7 +9,12 @@ export function readDockerfile(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (error) {
-    throw new UsageError(`reading ${file}: ${(error as Error).message}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code;
+    throw new UsageError(`reading ${file}: ${why ?? (error as Error).message}`, {
+      cause: error,
+      hint: 'name the Dockerfile itself (or - to read it from stdin)',
+    });
   }
 }
 
