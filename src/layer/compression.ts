@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Duplex, PassThrough, type Readable } from 'node:stream';
+import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { InputError } from '../errors/index.js';
 import { OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD } from '../image/index.js';
+import { programOnPath } from '../util/process.js';
+import { programStream } from './program-stream.js';
 
 /** How a layer's tar is compressed. */
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -17,11 +16,14 @@ export function layerMediaType(compression: Compression): string {
 }
 
 /**
- * A compressing stream. gzip comes from zlib with an empty header (no name,
- * mtime 0), so equal input gives equal bytes; zstd runs the `zstd` program.
+ * A compressing stream. gzip runs `pigz` when installed (on every core) and
+ * zlib otherwise, both at level 6 with an empty header (no name, mtime 0), so
+ * equal input gives equal bytes with either. pigz's blocks do not depend on
+ * its thread count, but its bytes differ from zlib's: the blob digest depends
+ * on which one ran, the diffID does not. zstd runs the `zstd` program.
  */
 export function compressor(compression: Compression): Duplex {
-  if (compression === 'gzip') return createGzip({ level: 6 });
+  if (compression === 'gzip') return gzipCompressor() === 'pigz' ? pigzProcess() : zlibGzip();
   if (compression === 'zstd') return zstdProcess(['-q', '-c', '-3', '--no-progress']);
   return new PassThrough();
 }
@@ -40,23 +42,45 @@ export function detectCompression(head: Buffer): Compression {
  */
 export function decompressor(compression: Compression): Duplex {
   if (compression === 'gzip') {
-    const unpigz = unpigzPath();
+    const unpigz = programPath('unpigz');
     return unpigz ? programStream(unpigz, ['-d', '-c'], 'GUNZIP_FAILED') : createGunzip();
   }
   if (compression === 'zstd') return zstdProcess(['-q', '-d', '-c', '--no-progress']);
   return new PassThrough();
 }
 
-let unpigzFound: string | null | undefined;
+const programs = new Map<string, string | undefined>();
 
-/** Where `unpigz` is on PATH, looked up once; SLIPWAY_NO_UNPIGZ=1 turns it off. */
-function unpigzPath(): string | undefined {
-  if (unpigzFound === undefined) {
-    const dirs = (process.env.PATH ?? '').split(':').filter((d) => d !== '');
-    const found = dirs.map((d) => join(d, 'unpigz')).find((path) => existsSync(path));
-    unpigzFound = process.env.SLIPWAY_NO_UNPIGZ === '1' ? null : (found ?? null);
+/**
+ * Where `unpigz` or `pigz` is on PATH, looked up once per process;
+ * SLIPWAY_NO_UNPIGZ=1 or SLIPWAY_NO_PIGZ=1 turns it off.
+ */
+function programPath(name: 'unpigz' | 'pigz'): string | undefined {
+  if (!programs.has(name)) {
+    const off = process.env[`SLIPWAY_NO_${name.toUpperCase()}`] === '1';
+    programs.set(name, off ? undefined : programOnPath(name));
   }
-  return unpigzFound ?? undefined;
+  return programs.get(name);
+}
+
+/** Which program gzips layers in this process: decided once, from PATH. */
+export function gzipCompressor(): 'pigz' | 'zlib' {
+  return programPath('pigz') === undefined ? 'zlib' : 'pigz';
+}
+
+/** zlib's gzip at level 6; its header has no name and mtime 0. */
+function zlibGzip(): Duplex {
+  return createGzip({ level: 6 });
+}
+
+/** `pigz` at level 6; -n leaves name and mtime out of the header. */
+function pigzProcess(): Duplex {
+  const pigz = programPath('pigz') ?? 'pigz';
+  const stream = programStream(pigz, ['-c', '-n', '-6'], 'GZIP_FAILED');
+  stream.on('spawn-error', (error: Error) => {
+    stream.destroy(new InputError('GZIP_FAILED', `running ${pigz}: ${error.message}`));
+  });
+  return stream;
 }
 
 /** Read the first bytes of a stream and put them back, to look at a magic number. */
@@ -102,58 +126,6 @@ function zstdProcess(args: string[]): Duplex {
   stream.on('spawn-error', (error: Error) => {
     const hint = 'install zstd (apt-get install zstd) or use gzip';
     stream.destroy(new InputError('ZSTD_MISSING', `running zstd: ${error.message}`, { hint }));
-  });
-  return stream;
-}
-
-/** A filter program as a duplex stream; its failure (exit status) fails the stream. */
-function programStream(command: string, args: string[], failure: string): Duplex {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  let exitCode: number | null | undefined;
-  let drained = false;
-  const stream = new Duplex({
-    write(chunk: Buffer, _encoding, callback) {
-      if (child.stdin.write(chunk)) callback();
-      else child.stdin.once('drain', () => callback());
-    },
-    final(callback) {
-      child.stdin.end(callback);
-    },
-    read() {
-      child.stdout.resume();
-    },
-    destroy(error, callback) {
-      if (exitCode === undefined) child.kill();
-      callback(error);
-    },
-  });
-  const finish = () => {
-    if (exitCode === undefined || !drained) return;
-    if (exitCode === 0) stream.push(null);
-    else {
-      const name = command.split('/').pop();
-      stream.destroy(new InputError(failure, `${name} failed: ${stderr.trim()}`));
-    }
-  };
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2000);
-  });
-  child.on('error', (error) => {
-    if (stream.listenerCount('spawn-error') > 0) stream.emit('spawn-error', error);
-    else stream.destroy(error);
-  });
-  child.stdin.on('error', (error) => stream.destroy(error));
-  child.stdout.on('data', (chunk: Buffer) => {
-    if (!stream.push(chunk)) child.stdout.pause();
-  });
-  child.stdout.on('end', () => {
-    drained = true;
-    finish();
-  });
-  child.on('close', (code) => {
-    exitCode = code;
-    finish();
   });
   return stream;
 }

@@ -1,7 +1,7 @@
 import { type BigIntStats, createReadStream, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InputError } from '../errors/index.js';
+import { InputError, withContext } from '../errors/index.js';
 import { type Digest, Digester } from '../image/index.js';
 import { type Change, changeEntryPath, sortChanges } from './change.js';
 import { type Compression, compressor, layerMediaType } from './compression.js';
@@ -22,6 +22,8 @@ export interface WriteLayerOptions {
   compression?: Compression;
   /** Which xattrs to record; default all but overlayfs's own and security.selinux. */
   xattrs?: (name: string) => boolean;
+  /** Stops the write: the streams are destroyed and a compression program is killed. */
+  signal?: AbortSignal;
 }
 
 /** What writing a layer produced: the blob's digest and size, and the tar's. */
@@ -52,7 +54,14 @@ export async function writeLayer(
   const diffId = new Digester();
   const blob = new Digester();
   const tar = Readable.from(tarStream(sortChanges(all), options), { objectMode: false });
-  await pipeline(tar, tap(diffId), compressor(compression), tap(blob), sink);
+  const streams = [tar, tap(diffId), compressor(compression), tap(blob), sink] as const;
+  try {
+    await pipeline(...streams, { signal: options.signal });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'FILE_CHANGED' || code === 'ABORT_ERR') throw error;
+    throw withContext(`writing layer (${compression})`, error);
+  }
   return {
     digest: blob.digest(),
     diffId: diffId.digest(),

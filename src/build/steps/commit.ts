@@ -21,7 +21,10 @@ export async function commitWorkspace(
   if (changes.length > 0) {
     const sink = new PassThrough();
     const [written] = await Promise.all([
-      writeLayer(changes, sink, { sourceDateEpoch: run.env.options.sourceDateEpoch }),
+      writeLayer(changes, sink, {
+        sourceDateEpoch: run.env.options.sourceDateEpoch,
+        signal: run.env.signal,
+      }),
       run.env.store.writeBlob(sink),
     ]);
     layer = {
