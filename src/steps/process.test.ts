@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { StepFailedError } from '../errors/index.js';
 import { runScript } from './process.js';
@@ -34,19 +35,24 @@ test('aborting kills the whole process group, grandchildren included', async () 
     },
   });
   await assert.rejects(run, /timed out/);
-  // The sleep was in the script's process group, so it is gone (or a zombie being reaped).
-  const alive = (() => {
-    try {
-      process.kill(grandchild, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  if (alive) {
-    const { readFileSync } = await import('node:fs');
-    const state = readFileSync(`/proc/${grandchild}/stat`, 'utf8').split(' ')[2];
-    assert.equal(state, 'Z');
-  }
+  // The sleep was in the script's process group: SIGKILL reaches it, but the
+  // kernel may still be ending it for a moment, so wait (bounded) until it is
+  // gone or a zombie being reaped.
+  assert.equal(await gone(grandchild, 5000), true);
   assert.ok(grandchild > 0);
 });
+
+/** Whether `pid` has exited (gone, or a zombie) within `ms` milliseconds. */
+async function gone(pid: number, ms: number): Promise<boolean> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
+    let state: string | undefined;
+    try {
+      state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2];
+    } catch {
+      return true;
+    }
+    if (state === 'Z') return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
+}
