@@ -19,8 +19,8 @@ packages=(
   docker-registry skopeo umoci busybox-static apache2-utils openssl jq time
   # RUN sandbox and layer formats
   runc iproute2 pigz zstd bzip2 xz-utils git attr
-  # host deployment tests
-  openssh-server openssh-client
+  # host deployment tests (passwd: a throwaway user for password logins)
+  openssh-server openssh-client passwd
   # the Maven examples (offline, Debian's repository)
   maven openjdk-17-jdk-headless maven-debian-helper
 )
