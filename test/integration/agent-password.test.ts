@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { runSlipway } from '../harness/example.js';
+import { runOnTerminal } from '../harness/pty.js';
 import { createLocalUser, type LocalUser, type Sshd, startSshd } from '../harness/sshd.js';
 
 // Host deployment logging in with a password credential, through `slipway
@@ -31,6 +32,14 @@ before(async () => {
     // No user here: the login name is the credential's username.
     ops: { credential: 'ops-password', hosts: [host] },
     wrong: { user: user.name, credential: 'wrong-password', hosts: [host] },
+    // One sshd under two names, for a rolling deploy in two batches.
+    pair: {
+      credential: 'ops-password',
+      hosts: [
+        { ...host, env: { ROLE: 'a' } },
+        { ...host, id: 'db-2', env: { ROLE: 'b' } },
+      ],
+    },
   };
   await writeFile(join(root, 'host-groups.yml'), stringify({ groups }));
   await writeFile(
@@ -42,21 +51,24 @@ before(async () => {
   );
   repo = join(root, 'repo');
   await mkdir(join(repo, '.workflow'), { recursive: true });
-  for (const group of ['ops', 'wrong']) {
+  const rolling = { step: 'rolling@agent', rollingNum: '1/2', script: 'touch "rolled-$ROLE"' };
+  for (const group of ['ops', 'wrong', 'pair']) {
+    const step =
+      group === 'pair'
+        ? { ...rolling, name: 'on_hosts', hostGroupID: group }
+        : {
+            step: 'shell@agent',
+            name: 'on_hosts',
+            hostGroupID: group,
+            script: ['echo "logged in as $(id -un)" | tee whoami.txt'],
+          };
     const pipeline = {
       version: '1.0',
       name: `password-${group}`,
       stages: [
         {
           name: 'deploy',
-          steps: [
-            {
-              step: 'shell@agent',
-              name: 'on_hosts',
-              hostGroupID: group,
-              script: ['echo "logged in as $(id -un)" | tee whoami.txt'],
-            },
-          ],
+          steps: [step],
         },
       ],
     };
@@ -75,21 +87,17 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const slipway = (file: string) =>
-  runSlipway(
-    [
-      'run',
-      `.workflow/${file}`,
-      '--progress',
-      'plain',
-      '--credentials',
-      join(root, 'credentials.yml'),
-      '--host-groups',
-      join(root, 'host-groups.yml'),
-    ],
-    repo,
-    env,
-  );
+const args = (file: string) => [
+  'run',
+  `.workflow/${file}`,
+  '--progress',
+  'plain',
+  '--credentials',
+  join(root, 'credentials.yml'),
+  '--host-groups',
+  join(root, 'host-groups.yml'),
+];
+const slipway = (file: string) => runSlipway(args(file), repo, env);
 
 /** Every file slipway wrote in its state folder (logs, reports), as one text. */
 async function stateText(): Promise<string> {
@@ -136,4 +144,15 @@ test('a wrong password fails naming the host and never prints the password', asy
   );
   for (const secret of [PASSWORD, WRONG]) assert.ok(!printed.includes(secret), secret);
   assert.equal(await stateText(), '');
+});
+
+test('rolling@agent asks on a terminal before the second batch; y deploys the rest', async () => {
+  const prompt = 'deployed to db-1; continue with db-2? [y/N] ';
+  const marker = (role: string) => join(user.home, `rolled-${role}`);
+  const result = await runOnTerminal(args('pair.yml'), repo, env, [{ prompt, type: 'y\n' }]);
+  assert.equal(result.status, 0, result.screen);
+  assert.equal(result.typed, 1);
+  assert.equal(result.screen.split(prompt).length, 2, result.screen);
+  await Promise.all(['a', 'b'].map((role) => readFile(marker(role))));
+  assert.ok(!result.screen.includes(PASSWORD));
 });
