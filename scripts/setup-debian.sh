@@ -19,8 +19,10 @@ packages=(
   docker-registry skopeo umoci busybox-static apache2-utils openssl jq time
   # RUN sandbox and layer formats
   runc iproute2 pigz zstd bzip2 xz-utils git attr
-  # host deployment tests
-  openssh-server openssh-client
+  # host deployment tests (passwd: a throwaway user for password logins)
+  openssh-server openssh-client passwd
+  # approval prompts tested on a real pseudo-terminal (Python's pty module)
+  python3
   # the Maven examples (offline, Debian's repository)
   maven openjdk-17-jdk-headless maven-debian-helper
 )

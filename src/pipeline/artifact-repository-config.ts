@@ -10,12 +10,14 @@ import { directoryRepository } from './artifact-repository-dir.js';
 //     default: {kind: directory, path: /srv/artifacts}   # path is optional
 //     shared:  {kind: oci, reference: registry.example.com/team/artifacts}
 //     lab:     {kind: oci, reference: 10.0.0.9:5000/artifacts, insecure: true}
+//     vault:   {kind: oci, reference: registry.example.com/vault, credential: registry-ci}
+// `credential` names an account in the run's --credentials file.
 // Without a file, `default` and `release` are folders under the state dir.
 
 /** One configured repository. */
 export type RepositoryConfig =
   | { name: string; kind: 'directory'; path: string }
-  | { name: string; kind: 'oci'; reference: string; insecure?: boolean };
+  | { name: string; kind: 'oci'; reference: string; insecure?: boolean; credential?: string };
 
 /** Opens an OCI-registry repository; given by a module that may use the registry. */
 export type OciRepositoryOpener = (
@@ -90,8 +92,17 @@ function parseEntry(
     if (settings.insecure !== undefined && typeof settings.insecure !== 'boolean') {
       throw fail('insecure must be true or false');
     }
-    const config = { name, kind, reference: settings.reference } as const;
-    return settings.insecure === undefined ? config : { ...config, insecure: settings.insecure };
+    const { insecure, credential } = settings;
+    if (credential !== undefined && (typeof credential !== 'string' || credential === '')) {
+      throw fail('credential must be the id of an account in the credentials file');
+    }
+    return {
+      name,
+      kind,
+      reference: settings.reference,
+      ...(insecure === undefined ? {} : { insecure }),
+      ...(credential === undefined ? {} : { credential }),
+    };
   }
   throw fail(`kind must be directory or oci, not ${JSON.stringify(kind)}`);
 }

@@ -139,7 +139,8 @@ async function approveStage(options: RunOptions, stage: RunOptions['pipeline']['
   }
   if (options.ask) {
     const yes = await options.ask(`stage ${stage.name} is manual: run it now?`);
-    return yes ? undefined : `stage ${stage.name} was not approved`;
+    if (yes) return undefined;
+    return `stage ${stage.name} was not approved at the prompt: it and later stages did not run`;
   }
   return `stage ${stage.name} has trigger: manual and waits for approval: run again with --approve ${stage.name}`;
 }

@@ -20,7 +20,8 @@ export interface Host {
   id: string;
   address: string;
   port: number;
-  user: string;
+  /** Unset: the credential's username, else root. */
+  user?: string;
   credential: string;
   /** `type base64` of the expected host key, if pinned here. */
   hostKey?: string;
@@ -65,11 +66,13 @@ export async function loadHostGroups(file: string): Promise<Map<string, HostGrou
   if (doc.errors.length > 0) throw fail(doc.errors[0]!.message, doc.errors[0]!.pos[0]);
   const groupsNode = doc.get('groups');
   if (!isMap(groupsNode)) throw fail('groups: must be a map of group id to settings');
+  // Converted as a whole so that anchors and aliases (`*web-defaults`) resolve.
+  const values = (doc.toJS() as { groups: Record<string, unknown> }).groups;
   const groups = new Map<string, HostGroup>();
   for (const pair of groupsNode.items) {
     const id = String((pair.key as { value?: unknown }).value);
     const offset = (pair.key as { range?: [number] }).range?.[0] ?? 0;
-    const raw = (pair.value as { toJSON?: () => unknown })?.toJSON?.();
+    const raw = values[id];
     groups.set(
       id,
       parseGroup(id, raw, (m) => fail(`group ${id}: ${m}`, offset)),
@@ -121,7 +124,7 @@ function parseHost(group: Record<string, unknown>, raw: unknown, fail: Fail): Ho
     id: text('id', String(raw.address ?? '')),
     address,
     port: port as number,
-    user: text('user', 'root'),
+    user: pick('user') === undefined ? undefined : text('user'),
     credential: text('credential'),
     hostKey: typeof hostKey === 'string' ? hostKey.split(' ').slice(0, 2).join(' ') : undefined,
     trustOnFirstUse: pick('trustOnFirstUse') === true,

@@ -43,11 +43,12 @@ export function connectHost(
 ): Promise<SshSession> {
   const client = new Client();
   const where = `host ${host.id} (${host.address}:${host.port})`;
+  const user = loginUser(host, credential);
   let keyError: unknown;
   const config: ConnectConfig = {
     host: host.address,
     port: host.port,
-    username: host.user,
+    username: user,
     readyTimeout: READY_TIMEOUT_MS,
     hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
       checkHostKey(host, key, knownHostsFile).then(
@@ -66,10 +67,17 @@ export function connectHost(
     client.once('ready', () => resolve(session(client, where)));
     client.once('error', (error: Error & { level?: string; code?: string }) => {
       signal?.removeEventListener('abort', onAbort);
-      reject(connectError(where, host, error, keyError));
+      reject(connectError(where, { ...host, user }, error, keyError));
     });
     client.connect(config);
   });
+}
+
+/** The host group's user, else the credential's username, else root. */
+function loginUser(host: Host, credential: Credential): string {
+  if (host.user !== undefined) return host.user;
+  const named = 'username' in credential ? credential.username : undefined;
+  return named || 'root';
 }
 
 function authentication(credential: Credential, where: string): Partial<ConnectConfig> {

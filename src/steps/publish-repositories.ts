@@ -20,7 +20,9 @@ export async function repositoryFor(
   const config = configs.get(name);
   const opener =
     config?.kind === 'oci'
-      ? await ociOpener(context.stateDir, context.hostEnv ?? process.env)
+      ? await ociOpener(context.stateDir, context.hostEnv ?? process.env, (id) =>
+          context.credential(id),
+        )
       : undefined;
   return openRepository(configs, name, opener);
 }

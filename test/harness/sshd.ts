@@ -46,8 +46,18 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** How a test sshd lets users in besides the listed keys. */
+export interface SshdOptions {
+  /** Also accept passwords (checked against /etc/shadow). */
+  passwords?: boolean;
+}
+
 /** Start sshd in `dir` accepting the given public keys. */
-export async function startSshd(dir: string, authorizedKeys: string[]): Promise<Sshd> {
+export async function startSshd(
+  dir: string,
+  authorizedKeys: string[],
+  options: SshdOptions = {},
+): Promise<Sshd> {
   await mkdir(dir, { recursive: true });
   const hostKeyPair = await generateKey(dir, 'host_ed25519');
   const hostKey = hostKeyPair.publicKey.split(' ').slice(0, 2).join(' ');
@@ -66,7 +76,7 @@ export async function startSshd(dir: string, authorizedKeys: string[]): Promise<
       'UsePAM no',
       'PermitRootLogin yes',
       'PubkeyAuthentication yes',
-      'PasswordAuthentication no',
+      `PasswordAuthentication ${options.passwords ? 'yes' : 'no'}`,
       'KbdInteractiveAuthentication no',
       'Subsystem sftp internal-sftp',
       'LogLevel ERROR',
@@ -105,4 +115,26 @@ async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
+}
+
+/** A local account made for one test, logging in with a password. */
+export interface LocalUser {
+  name: string;
+  home: string;
+  remove(): Promise<void>;
+}
+
+/** Make user `name` (unique per test process) with `password` and its home under `dir`. */
+export async function createLocalUser(
+  dir: string,
+  name: string,
+  password: string,
+): Promise<LocalUser> {
+  const home = join(dir, name);
+  await run('useradd', ['-m', '-d', home, '-s', '/bin/sh', name]);
+  const chpasswd = spawn('chpasswd', [], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const done = new Promise<number | null>((resolve) => chpasswd.once('close', resolve));
+  chpasswd.stdin?.end(`${name}:${password}\n`);
+  if ((await done) !== 0) throw new Error(`chpasswd failed for ${name}`);
+  return { name, home, remove: () => run('userdel', ['-f', name]).then(() => undefined) };
 }

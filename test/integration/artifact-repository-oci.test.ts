@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { ARTIFACT_TYPE, ociArtifactRepository } from '../../src/steps/artifact-repository-oci.js';
 import { publishGeneral } from '../../src/steps/publish-general.js';
 import { publishRelease } from '../../src/steps/publish-release.js';
-import { makeSpec, makeTestContext } from '../../src/steps/testing.js';
+import { makeSpec, makeTestContext, type TestContextOptions } from '../../src/steps/testing.js';
+import { secretForms } from '../harness/cli.js';
 import { runSlipway } from '../harness/example.js';
 import { type RegistryHandle, startRegistry } from '../harness/registry.js';
 
@@ -34,6 +35,8 @@ before(async () => {
       `  default: {kind: oci, reference: ${plain.host}/ci/artifacts}`,
       `  release: {kind: oci, reference: ${plain.host}/ci/releases}`,
       `  locked: {kind: oci, reference: ${basic.host}/ci/locked}`,
+      `  vault: {kind: oci, reference: ${basic.host}/ci/vault, credential: registry-ci}`,
+      `  keyed: {kind: oci, reference: ${basic.host}/ci/vault, credential: deploy-key}`,
       '',
     ].join('\n'),
   );
@@ -44,8 +47,8 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function context() {
-  const ctx = await makeTestContext({ config: { 'artifact-config': configFile } });
+async function context(credentials: TestContextOptions['credentials'] = {}) {
+  const ctx = await makeTestContext({ config: { 'artifact-config': configFile }, credentials });
   ctx.hostEnv = { HOME: ctx.stepDir };
   await run('git', ['init', '-q', ctx.workspace]);
   const git = ['-C', ctx.workspace, '-c', 'user.name=t', '-c', 'user.email=t@e'];
@@ -187,5 +190,66 @@ test('a registry that wants a login says so; SLIPWAY_AUTH_<HOST> logs in', async
     );
   } finally {
     await ctx.cleanup();
+  }
+});
+
+test('credential: ID in the repository logs in with that account of --credentials', async () => {
+  const account = {
+    kind: 'account' as const,
+    username: basic.username!,
+    password: basic.password!,
+  };
+  const { ctx } = await context({
+    'registry-ci': account,
+    'deploy-key': { kind: 'ssh-key', privateKey: 'not a registry login' },
+  });
+  const spec = (repository: string) =>
+    makeSpec('publish@general_artifacts', {
+      dependArtifact: 'BUILD_ARTIFACT',
+      artifactRepository: repository,
+      artifactName: 'kept',
+    });
+  try {
+    // No SLIPWAY_AUTH_* and no config.json: the account alone logs in.
+    await publishGeneral.run(spec('vault'), ctx);
+    assert.deepEqual(
+      ctx.events.filter((e) => e.kind === 'artifact.stored').map((e) => e.message?.split(' (')[0]),
+      ['stored kept version 1 in vault'],
+    );
+    await assert.rejects(publishGeneral.run(spec('keyed'), ctx), {
+      code: 'ARTIFACT_REPOSITORY',
+      message: 'artifact repository keyed: credential deploy-key is a ssh-key, not an account',
+    });
+  } finally {
+    await ctx.cleanup();
+  }
+  const home = join(root, 'home-vault');
+  await mkdir(home, { recursive: true });
+  const env = { PATH: process.env.PATH, HOME: home, SLIPWAY_HOME: join(root, 'state-vault') };
+  const credentialsFile = join(root, 'credentials.yml');
+  await writeFile(
+    credentialsFile,
+    `registry-ci: {type: account, username: ${basic.username}, password: ${basic.password}}\n`,
+  );
+  const flags = ['artifacts', 'list', 'vault', '--artifact-config', configFile];
+  const without = await runSlipway(flags, root, env);
+  assert.equal(without.status, 2, without.stderr);
+  assert.ok(
+    without.stderr.includes(
+      'artifact repository vault logs in with credential registry-ci, but no credentials file was given',
+    ),
+    without.stderr,
+  );
+  const list = await runSlipway([...flags, '--credentials', credentialsFile], root, env);
+  assert.equal(list.status, 0, list.stderr);
+  assert.deepEqual(
+    list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/).slice(0, 3).join(' ')),
+    ['REPOSITORY NAME VERSION', 'vault kept 1'],
+  );
+  for (const secret of secretForms(basic.username!, basic.password!)) {
+    assert.ok(!`${without.stdout}${without.stderr}${list.stdout}${list.stderr}`.includes(secret));
   }
 });

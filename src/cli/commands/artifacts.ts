@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
-import { UsageError } from '../../errors/index.js';
+import { InputError, UsageError } from '../../errors/index.js';
 import {
   artifactConfigPath,
   loadRepositoryConfigs,
   openRepository,
 } from '../../pipeline/artifact-repository-config.js';
+import { loadCredentials } from '../../pipeline/credentials.js';
 import { ociOpener } from '../../steps/artifact-repository-oci-open.js';
 import { slipwayHome, statePaths } from '../../util/paths.js';
 import type { CliContext, CommandModule } from '../context.js';
@@ -14,6 +15,20 @@ import type { CliContext, CommandModule } from '../context.js';
 
 interface ConfigOptions {
   artifactConfig?: string;
+  credentials?: string;
+}
+
+/** The OCI opener, with the accounts of --credentials (their secrets masked). */
+async function opener(context: CliContext, options: ConfigOptions) {
+  if (!options.credentials) return ociOpener(slipwayHome(context.env), context.env);
+  const file = resolve(options.credentials);
+  const store = await loadCredentials(file);
+  for (const secret of store.secrets()) context.masker.add(secret);
+  return ociOpener(slipwayHome(context.env), context.env, (id) => {
+    const found = store.get(id);
+    if (!found) throw new InputError('CREDENTIAL', `${file} has no credential "${id}"`);
+    return found;
+  });
 }
 
 async function repositories(context: CliContext, options: ConfigOptions) {
@@ -32,13 +47,14 @@ export const artifacts: CommandModule = (program, context) => {
     .command('list [repository]')
     .description('list stored artifacts and their versions')
     .option('--artifact-config <file>', 'artifact repositories config file')
+    .option('--credentials <file>', 'accounts named by credential: in that file')
     .action(async (repository: string | undefined, options: ConfigOptions) => {
       const configs = await repositories(context, options);
-      const opener = await ociOpener(slipwayHome(context.env), context.env);
+      const open = await opener(context, options);
       const names = repository ? [repository] : [...configs.keys()];
       const rows = [['REPOSITORY', 'NAME', 'VERSION', 'SIZE', 'SHA256', 'CREATED']];
       for (const name of names) {
-        const repo = openRepository(configs, name, opener);
+        const repo = openRepository(configs, name, open);
         for (const artifact of await repo.names()) {
           for (const v of await repo.versions(artifact)) {
             rows.push([
@@ -60,11 +76,12 @@ export const artifacts: CommandModule = (program, context) => {
     .description('copy one version (default latest) of an artifact to a file')
     .requiredOption('-o, --output <file>', 'where to write the tar.gz')
     .option('--artifact-config <file>', 'artifact repositories config file')
+    .option('--credentials <file>', 'accounts named by credential: in that file')
     .action(async (repository: string, name: string, version: string | undefined, options) => {
       const opts = options as ConfigOptions & { output: string };
       if (!opts.output) throw new UsageError('artifacts get needs -o FILE');
-      const opener = await ociOpener(slipwayHome(context.env), context.env);
-      const repo = openRepository(await repositories(context, opts), repository, opener);
+      const open = await opener(context, opts);
+      const repo = openRepository(await repositories(context, opts), repository, open);
       const got = await repo.fetch(name, version ?? 'latest', resolve(opts.output));
       context.stdout.write(`${repository} ${name} ${got.version} sha256:${got.sha256}\n`);
     });
