@@ -1,5 +1,5 @@
 import { expandWord, type Instruction, parseDockerfile, type Stage } from '../dockerfile/index.js';
-import { InputError } from '../errors/index.js';
+import { InputError, SlipwayError } from '../errors/index.js';
 import { stepKey } from './cache-key.js';
 import type { BuildEnv, StageResult } from './env.js';
 import { applyMetadata } from './metadata.js';
@@ -8,6 +8,7 @@ import { StageScope } from './scope.js';
 import { commitStep, type ImageState, lastCreated, scratchState } from './state.js';
 import { configChange } from './steps/config.js';
 import { runCopy } from './steps/copy.js';
+import { withoutCredentials } from './steps/remote.js';
 import { runRun } from './steps/run.js';
 import { runWorkdir } from './steps/workdir.js';
 
@@ -51,7 +52,9 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
   }
   for (const instruction of stage.instructions) {
     const position = shown.indexOf(instruction);
-    const title = position < 0 ? undefined : `${label(position + 2)} ${instruction.original}`;
+    const text =
+      instruction.kind === 'ADD' ? withoutCredentials(instruction.original) : instruction.original;
+    const title = position < 0 ? undefined : `${label(position + 2)} ${text}`;
     await dispatch(run, instruction, title);
   }
   return { state: run.state, key: run.key, stage, args: scope.args };
@@ -86,7 +89,7 @@ async function resolveBase(env: BuildEnv, stage: Stage, label: string) {
     return { state: base.state, key: base.key };
   } catch (error) {
     step.failed(error instanceof Error ? error.message : String(error));
-    if (error instanceof InputError && !error.location) {
+    if (error instanceof SlipwayError && !error.location) {
       Object.assign(error, { location: { file, line, column } });
     }
     throw error;
@@ -115,7 +118,7 @@ async function dispatch(run: StageRun, instruction: Instruction, title: string |
     step.done();
   } catch (error) {
     step.failed(error instanceof Error ? error.message : String(error));
-    if (error instanceof InputError && !error.location) {
+    if (error instanceof SlipwayError && !error.location) {
       const { file, line, column } = instruction.location;
       Object.assign(error, { location: { file, line, column } });
     }

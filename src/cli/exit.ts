@@ -30,3 +30,26 @@ export function describeFailure(error: unknown): { status: number; text: string 
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { status: EXIT_FAILURE, text: `internal error (please report): ${detail}` };
 }
+
+/** A failure the command has already shown in its output format (a JSON event). */
+export class ReportedError extends Error {
+  constructor(readonly status: number) {
+    super(`failed with status ${status}`);
+  }
+}
+
+/** A failure as one JSON-ready event: the text the CLI would print, and its parts. */
+export function failureEvent(error: unknown) {
+  const { status, text } = describeFailure(error);
+  const failed = error instanceof StepFailedError ? error : undefined;
+  return {
+    kind: 'error',
+    level: 'error' as const,
+    status,
+    code: error instanceof SlipwayError ? error.code : 'INTERNAL',
+    location: error instanceof SlipwayError ? error.location : undefined,
+    exitCode: failed?.exitCode,
+    outputTail: failed?.outputTail?.split('\n'),
+    message: text,
+  };
+}

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { loadCommands } from './commands/index.js';
 import { packageVersion } from './commands/version.js';
 import { makeContext } from './context.js';
-import { describeFailure, EXIT_USAGE } from './exit.js';
+import { describeFailure, EXIT_USAGE, ReportedError } from './exit.js';
 
 /** Run the CLI with the given arguments; resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
@@ -21,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
+    if (error instanceof ReportedError) return error.status;
     const { status, text } = describeFailure(error);
     context.stderr.write(`${context.masker.mask(text)}\n`);
     return status;

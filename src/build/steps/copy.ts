@@ -6,7 +6,7 @@ import { type CopySpec, digestCopy, executeCopy, planCopy, resolveChown } from '
 import type { ProgressStep } from '../progress.js';
 import type { StageRun } from '../stage.js';
 import { cachedStep, commitWorkspace } from './commit.js';
-import { fetchRemoteSources } from './remote.js';
+import { fetchRemoteSources, withoutCredentials } from './remote.js';
 import { sourceRoot } from './sources.js';
 
 // COPY and ADD as steps: sources expanded and matched, the content digest in
@@ -48,7 +48,8 @@ export async function runCopy(
     const chown = instruction.chown === undefined ? null : word(instruction.chown);
     const flags = [chown, spec.chmod ?? null, spec.excludes, spec.parents, spec.unpackArchives];
     const key = stepKey(run.key, instruction.kind, content, dest, flags, instruction.link);
-    const createdBy = `${instruction.kind} ${[...sources, word(instruction.dest)].join(' ')} # buildkit`;
+    const command = [instruction.kind, ...sources, word(instruction.dest)].join(' ');
+    const createdBy = `${withoutCredentials(command)} # buildkit`;
     if (await cachedStep(run, key)) return step.cached();
 
     await run.env.images.ensureBlobs(run.state);

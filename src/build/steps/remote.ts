@@ -122,12 +122,35 @@ async function cloneRepository(
 ): Promise<string> {
   const [url = '', fragment = ''] = source.split('#');
   const [ref, subdir] = fragment.split(':');
-  step.output(`cloning ${url}${ref ? ` at ${ref}` : ''}`);
+  const shown = withoutCredentials(url);
+  step.output(`cloning ${shown}${ref ? ` at ${ref}` : ''}`);
   const dir = join(root, name);
-  const args = ['clone', '--depth', '1', ...(ref ? ['--branch', ref] : []), url, dir];
-  await run('git', args).catch((error: Error) => {
-    throw new SlipwayError('GIT_FAILED', `ADD ${url}: git clone failed: ${error.message}`);
-  });
+  await mkdir(dir);
+  // init and fetch rather than clone --branch: a ref can also be a commit, as BuildKit allows.
+  const steps = [
+    ['init', '-q'],
+    ['remote', 'add', 'origin', url],
+    ['fetch', '-q', '--depth', '1', 'origin', ref || 'HEAD'],
+    ['checkout', '-q', 'FETCH_HEAD'],
+    ['submodule', 'update', '-q', '--init', '--recursive', '--depth', '1'],
+  ];
+  for (const args of steps) {
+    await run('git', ['-C', dir, ...args], {
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+    }).catch((error: Error & { stderr?: string }) => {
+      const why = (error.stderr ?? error.message).trim().split('\n').at(-1) ?? '';
+      throw new SlipwayError(
+        'GIT_FAILED',
+        `ADD ${shown}: git ${args[0]} failed: ${why.replaceAll(url, shown)}`,
+        { hint: ref ? `check that ${ref} is a branch, tag or commit of ${shown}` : undefined },
+      );
+    });
+  }
   if (!instruction.keepGitDir) await rm(join(dir, '.git'), { recursive: true, force: true });
   return subdir ? posix.join(name, subdir) : name;
+}
+
+/** Text with URLs as they may be shown: user and password (a token) left out. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1');
 }

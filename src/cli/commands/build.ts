@@ -7,7 +7,7 @@ import {
   dockerConfigPath,
   environmentCredentials,
 } from '../../auth/index.js';
-import { type BuildOptions, buildImage } from '../../build/index.js';
+import { type BuildOptions, type BuildResult, buildImage } from '../../build/index.js';
 import { SlipwayError, UsageError } from '../../errors/index.js';
 import type { Emit } from '../../log/index.js';
 import {
@@ -19,6 +19,7 @@ import {
 } from '../build/flags.js';
 import { ttyBuildView } from '../build/tty-view.js';
 import type { CommandModule } from '../context.js';
+import { failureEvent, ReportedError } from '../exit.js';
 import type { ProgressMode } from '../render.js';
 
 // `slipway build`: docker build's flags and meanings, no daemon.
@@ -85,7 +86,11 @@ export const build: CommandModule = (program, context) => {
     )
     .option('--platform <os/arch>', 'the platform to build for')
     .addOption(
-      new Option('--progress <mode>', 'how to show progress')
+      new Option(
+        '--progress <mode>',
+        'how to show progress; json: one event a line on stderr (a failure as a ' +
+          '"kind":"error" event), then the result as one JSON line on stdout',
+      )
         .choices(['auto', 'tty', 'plain', 'json', 'quiet'])
         .default('auto'),
     )
@@ -157,17 +162,34 @@ export const build: CommandModule = (program, context) => {
         if (mode !== 'quiet' && mode !== 'json') {
           context.stderr.write(`image ${result.digest}\n`);
         }
-        if (mode === 'quiet') context.stdout.write(`${result.digest}\n`);
+        // The image id, as docker build --quiet prints it (the --iidfile content).
+        if (mode === 'quiet') context.stdout.write(`${result.configDigest}\n`);
+        if (mode === 'json') context.stdout.write(`${JSON.stringify(resultLine(result))}\n`);
       } catch (error) {
         view?.finish();
-        if (!interrupt.signal.aborted) throw error;
-        throw new SlipwayError('INTERRUPTED', 'build interrupted: running steps stopped', {
-          cause: error,
-          hint: 'nothing was stored from the unfinished steps; run the build again',
-        });
+        const failure = interrupt.signal.aborted
+          ? new SlipwayError('INTERRUPTED', 'build interrupted: running steps stopped', {
+              cause: error,
+              hint: 'nothing was stored from the unfinished steps; run the build again',
+            })
+          : error;
+        if (mode !== 'json') throw failure;
+        const event = failureEvent(failure);
+        emit(event);
+        throw new ReportedError(event.status);
       } finally {
         process.removeListener('SIGINT', onInterrupt);
         process.removeListener('SIGTERM', onInterrupt);
       }
     });
 };
+
+/** The result of a build as `--progress json` prints it on stdout. */
+function resultLine(result: BuildResult) {
+  return {
+    kind: 'build.result',
+    digest: result.digest,
+    configDigest: result.configDigest,
+    references: result.references,
+  };
+}

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  type BuildFixture,
+  build,
+  makeContext,
+  startBuildFixture,
+  unpackWithUmoci,
+} from '../harness/build.js';
+
+// RUN --mount=type=cache in the real sandbox: sharing=locked serialises two
+// parallel stages, sharing=private gives a concurrent user a fresh folder, the
+// content is kept between builds by id (--no-cache keeps it too, as BuildKit
+// does) and uid, gid and mode set the folder the cache creates.
+
+let fixture: BuildFixture;
+before(async () => {
+  fixture = await startBuildFixture();
+});
+after(() => fixture.stop());
+
+/** Shell that marks `name` in /r and waits (at most 10 s) for the mark `other`. */
+function meet(name: string, other: string): string {
+  return `touch /r/${name} && i=0 && while [ ! -e /r/${other} ] && [ $i -lt 100 ]; \
+do sleep 0.1; i=$((i+1)); done && test -e /r/${other}`;
+}
+
+test('locked serialises two parallel stages; private gives a concurrent user its own folder', async () => {
+  const token = randomBytes(4).toString('hex');
+  const meetMount = `--mount=type=cache,id=meet-${token},target=/r`;
+  const locked = `--mount=type=cache,id=locked-${token},sharing=locked,target=/l`;
+  const priv = `--mount=type=cache,id=private-${token},sharing=private,target=/p`;
+  const stage = (name: string, other: string) => `FROM BASE AS ${name}
+RUN ${meetMount} ${meet(`${name}-ready`, `${other}-ready`)}
+RUN ${locked} echo ${name} start >> /l/log && sleep 0.5 && echo ${name} end >> /l/log
+RUN ${priv} ${meetMount} echo ${name} > /p/who && ${meet(`${name}-in`, `${other}-in`)} \
+&& cat /p/* > /private-seen
+`;
+  const context = await makeContext(fixture, {
+    Dockerfile: `${stage('a', 'b')}${stage('b', 'a')}FROM BASE
+COPY --from=a /private-seen /a-private
+COPY --from=b /private-seen /b-private
+RUN ${locked} cat /l/log > /locked-log
+`,
+  });
+  await build(fixture, context, { tags: ['cache-sharing'] });
+  const rootfs = await unpackWithUmoci(fixture, 'cache-sharing');
+  const log = await readFile(join(rootfs, 'locked-log'), 'utf8');
+  assert.ok(
+    ['a start\na end\nb start\nb end\n', 'b start\nb end\na start\na end\n'].includes(log),
+    log,
+  );
+  assert.equal(await readFile(join(rootfs, 'a-private'), 'utf8'), 'a\n');
+  assert.equal(await readFile(join(rootfs, 'b-private'), 'utf8'), 'b\n');
+});
+
+test('a cache is kept by id across Dockerfiles and --no-cache; uid, gid and mode apply', async () => {
+  const token = randomBytes(4).toString('hex');
+  const first = await makeContext(fixture, {
+    Dockerfile: `FROM BASE
+RUN --mount=type=cache,id=owned-${token},target=/c,uid=1234,gid=5678,mode=0750 \
+stat -c '%u %g %a' /c > /owned && echo kept > /c/data
+`,
+  });
+  await build(fixture, first, { tags: ['cache-owned'] });
+  const owned = await unpackWithUmoci(fixture, 'cache-owned');
+  assert.equal(await readFile(join(owned, 'owned'), 'utf8'), '1234 5678 750\n');
+
+  const second = await makeContext(fixture, {
+    Dockerfile: `FROM BASE
+RUN --mount=type=cache,id=owned-${token},target=/elsewhere \
+stat -c '%u %g %a' /elsewhere > /stat && cat /elsewhere/data > /seen
+RUN --mount=type=cache,id=other-${token},target=/o ls -A /o > /other
+`,
+  });
+  await build(fixture, second, { tags: ['cache-kept'], noCache: true });
+  const kept = await unpackWithUmoci(fixture, 'cache-kept');
+  assert.equal(await readFile(join(kept, 'stat'), 'utf8'), '1234 5678 750\n');
+  assert.equal(await readFile(join(kept, 'seen'), 'utf8'), 'kept\n');
+  assert.equal(await readFile(join(kept, 'other'), 'utf8'), '');
+});
