@@ -109,6 +109,7 @@ export function dockerBuildStep(buildImage: BuildImage): StepKind {
   return {
     kinds: ['build@docker'],
     keys: DOCKER_KEYS,
+    outputs: (spec) => Object.values(outputNames(spec)),
     secretKeys: ['password'],
     validate(spec) {
       // Before the run, fields may still hold `${OUTPUT}` of earlier steps.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,4 +96,26 @@ test('a failing step is told once: step, stage, then its log', async () => {
     ].join('\n'),
   );
   assert.equal(run.out.split('\n').at(-2), 'pipeline fails #1 failed');
+});
+
+test('--dry-run finds a certificate id the credentials file lacks', () => {
+  const repo = join(root, 'cert');
+  mkdirSync(join(repo, '.workflow'), { recursive: true });
+  writeFileSync(
+    join(repo, '.workflow', 'cert.yml'),
+    "version: '1.0'\nname: cert\nstages:\n  - name: s\n    steps:\n" +
+      '      - step: build@docker\n        name: image\n' +
+      '        repository: 127.0.0.1:5000/app\n        tag: v1\n        certificate: regg\n',
+  );
+  writeFileSync(join(repo, 'creds.yml'), 'reg:\n  type: account\n  username: u\n  password: p\n');
+  const run = spawnSync(process.execPath, [bin, 'run', '--dry-run', '--credentials', 'creds.yml'], {
+    cwd: repo,
+    env: { PATH: process.env.PATH, SLIPWAY_HOME: join(root, 'cert-home') },
+  });
+  assert.equal(run.status, 2);
+  assert.equal(
+    String(run.stderr),
+    `error: ${join(repo, '.workflow', 'cert.yml')}:10:22: certificate: credential "regg" ` +
+      'is not in creds.yml (did you mean "reg"?)\n  hint: known ids: reg\n',
+  );
 });
