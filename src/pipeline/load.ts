@@ -35,6 +35,11 @@ export function parsePipeline(
   const problems = new Problems();
   const reader = new Reader(yaml, problems);
   const root = yaml.root;
+  if (root === null || (isScalar(root) && root.value === null)) {
+    throw new InputError('PIPELINE_INVALID', `${file} is empty`, {
+      hint: "a pipeline starts with version: '1.0', name: and stages:",
+    });
+  }
   if (!isMap(root)) {
     throw new InputError('PIPELINE_INVALID', 'a pipeline file must be a mapping', {
       location: yaml.at(root),

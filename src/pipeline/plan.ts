@@ -1,6 +1,6 @@
 import { statePaths } from '../util/paths.js';
 import { waves } from './graph.js';
-import { maskField } from './preflight.js';
+import { checkCertificate, checkParametersOf, maskField } from './preflight.js';
 import { formatDuration } from './report.js';
 import type { RunOptions } from './run-options.js';
 import { selectParts } from './select.js';
@@ -73,6 +73,7 @@ export async function planPipeline(options: RunOptions): Promise<Plan> {
         const spec = expandStep(step, kind, lookup, (name) => `\${${name}}`);
         for (const key of kind?.secretKeys ?? []) maskField(masker, spec.fields[key]);
         if (kind && selection.step(step)) kind.validate?.(spec);
+        if (selection.step(step)) checkCertificate(options, step);
         return {
           name: step.name,
           step: step.step,
@@ -95,6 +96,7 @@ export async function planPipeline(options: RunOptions): Promise<Plan> {
       waves: planned,
     };
   });
+  checkParametersOf(options, selection, system, variables.values);
   return { pipeline: pipeline.name, file: pipeline.file, buildNumber, parameters, stages };
 }
 

@@ -1,8 +1,10 @@
 import { InputError } from '../errors/index.js';
-import type { StepNode } from './model.js';
+import type { Stage, StepNode } from './model.js';
+import { checkParameters } from './parameter-check.js';
 import type { RunOptions } from './run-options.js';
 import type { Selection } from './select.js';
 import { expandStep } from './step-spec.js';
+import { didYouMean } from './suggest.js';
 import { stepParameters } from './system.js';
 
 // Checks made before the first step starts, so a run does not fail an hour
@@ -33,8 +35,44 @@ export function preflight(
       const spec = expandStep(step, kind, lookup, (name) => `\${${name}}`);
       for (const key of kind.secretKeys ?? []) maskField(options.masker, spec.fields[key]);
       kind.validate?.(spec);
+      checkCertificate(options, step);
     }
   }
+  checkParametersOf(options, selection, system, variables);
+}
+
+/** Every `${NAME}` of the selected steps is defined, or may be by an earlier step. */
+export function checkParametersOf(
+  options: RunOptions,
+  selection: Selection,
+  system: ReadonlyMap<string, string>,
+  variables: ReadonlyMap<string, string>,
+): void {
+  const known = (stage: Stage, step: StepNode) =>
+    new Set([...stepParameters(stage, step.name).keys(), ...system.keys(), ...variables.keys()]);
+  checkParameters({
+    stages: options.pipeline.stages,
+    kinds: new Map(options.kinds.flatMap((kind) => kind.kinds.map((name) => [name, kind]))),
+    known,
+    checked: (step) => selection.step(step),
+    emit: options.emit,
+  });
+}
+
+/** With a credentials file given, a `certificate:` id it lacks is an error now. */
+export function checkCertificate(options: RunOptions, step: StepNode): void {
+  const id = step.fields.certificate;
+  if (!options.config?.credentials || typeof id !== 'string' || id.includes('$')) return;
+  if (options.credentials.get(id)) return;
+  const ids = options.credentials.ids();
+  throw new InputError(
+    'CREDENTIAL_UNKNOWN',
+    `certificate: credential "${id}" is not in ${options.config.credentials}${didYouMean(id, ids)}`,
+    {
+      location: step.locate('certificate'),
+      hint: ids.length ? `known ids: ${ids.join(', ')}` : 'add an entry for it to the file',
+    },
+  );
 }
 
 /** A step kind that Gitee Go has and slipway does not run. */

@@ -13,6 +13,8 @@ export interface StepResult {
   retries: number;
   outputs: Record<string, string>;
   error?: string;
+  /** What to do about the error, when its step said. */
+  hint?: string;
   /** Why a step did not run (not selected, a dependency failed, ...). */
   reason?: string;
   log?: string;
@@ -28,7 +30,7 @@ export interface RunReport {
   runDir: string;
   steps: StepResult[];
   /** The step (or stage) that made the run fail. */
-  failure?: { stage: string; step?: string; message: string };
+  failure?: { stage: string; step?: string; message: string; hint?: string; interrupted?: boolean };
 }
 
 /** Seconds with one decimal: `12.3s`. */
@@ -60,7 +62,7 @@ export function formatTable(report: RunReport): string {
       .join('  ')
       .trimEnd();
   const verdict = report.failure
-    ? `pipeline ${report.pipeline} #${report.buildNumber} failed: ${report.failure.message}`
+    ? `pipeline ${report.pipeline} #${report.buildNumber} ${report.failure.interrupted ? 'interrupted' : 'failed'}`
     : `pipeline ${report.pipeline} #${report.buildNumber} succeeded in ${formatDuration(report.durationMs)}`;
   return [line(header), ...rows.map(line), '', verdict].join('\n');
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SlipwayError } from '../errors/index.js';
+import { SlipwayError, StepFailedError } from '../errors/index.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { statePaths } from '../util/paths.js';
 import { credentialSecrets, preflight } from './preflight.js';
@@ -94,11 +94,20 @@ export async function runPipeline(options: RunOptions): Promise<RunReport> {
       const results = await runStage(state, stage, selection.step, signal);
       report.steps.push(...results);
       const failed = results.find((r) => r.status !== 'success' && r.status !== 'skipped');
-      if (failed) {
+      if (failed && signal.aborted) {
+        const running = results.find((r) => r.status === 'cancelled') ?? failed;
+        report.failure = {
+          stage: stage.name,
+          step: running.name,
+          message: `run interrupted during step ${running.name} (${running.step}) in stage ${stage.name}`,
+          interrupted: true,
+        };
+      } else if (failed) {
         report.failure = {
           stage: stage.name,
           step: failed.name,
           message: `step ${failed.name} (${failed.step}) in stage ${stage.name} ${failed.status}: ${failed.error ?? ''}`,
+          hint: failed.hint,
         };
       }
     }
@@ -145,12 +154,18 @@ async function approveStage(options: RunOptions, stage: RunOptions['pipeline']['
   return `stage ${stage.name} has trigger: manual and waits for approval: run again with --approve ${stage.name}`;
 }
 
-/** A failed report as an error naming the step, for the CLI's exit status. */
+/** A failed report as an error for the CLI: the step, its stage, hint and log, each once. */
 export function failureOf(report: RunReport): SlipwayError | undefined {
-  if (!report.failure) return undefined;
-  return new SlipwayError('PIPELINE_FAILED', report.failure.message, {
-    hint: report.failure.step
-      ? `log: ${report.steps.find((s) => s.name === report.failure?.step)?.log}`
-      : undefined,
+  const failure = report.failure;
+  if (!failure) return undefined;
+  const log = report.steps.find((s) => s.name === failure.step)?.log;
+  if (failure.interrupted) {
+    return new SlipwayError('INTERRUPTED', failure.message, {
+      hint: log ? `running steps were stopped; the step's log: ${log}` : undefined,
+    });
+  }
+  const hints = [failure.hint, log && `the step's log: ${log}`].filter(Boolean);
+  return new StepFailedError(failure.message, {
+    hint: hints.length ? hints.join('\n  ') : undefined,
   });
 }

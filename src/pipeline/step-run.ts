@@ -103,10 +103,11 @@ export async function runStep(
         : stageSignal.aborted
           ? 'cancelled'
           : describe(error);
+      result.hint = stageSignal.aborted || timedOut ? undefined : hintOf(error);
       emit({
         kind: 'pipeline.step.error',
-        message: `${result.status}: ${result.error}`,
-        level: 'error',
+        message: stageSignal.aborted ? 'cancelled' : `${result.status}: ${result.error}`,
+        level: stageSignal.aborted ? 'info' : 'error',
       });
       if (stageSignal.aborted || error instanceof InputError) break;
     } finally {
@@ -118,11 +119,20 @@ export async function runStep(
   result.durationMs = Date.now() - started;
   for (const [key, value] of outputs) result.outputs[key] = state.masker.mask(value);
   if (result.error) result.error = state.masker.mask(result.error);
+  if (result.hint) result.hint = state.masker.mask(result.hint);
   return { result, outputs };
 }
 
+/** The error's place and message; its hint is kept apart, to be printed once at the end. */
 function describe(error: unknown): string {
-  return error instanceof SlipwayError ? error.describe() : messageOf(error);
+  if (!(error instanceof SlipwayError)) return messageOf(error);
+  return error.hint
+    ? error.describe().slice(0, -`\n  hint: ${error.hint}`.length)
+    : error.describe();
+}
+
+function hintOf(error: unknown): string | undefined {
+  return error instanceof SlipwayError ? error.hint : undefined;
 }
 
 function unsupported(step: StepNode): InputError {

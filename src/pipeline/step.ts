@@ -84,6 +84,8 @@ export interface StepKind {
    * it knows and leaves any other `$X`, `${X:-y}` or `$$` for the shell.
    */
   rawKeys?: readonly string[];
+  /** The parameters a run of this step sets for later steps (its outputs' names). */
+  outputs?(spec: StepSpec): string[];
   /** Keys whose values are secrets (`password`): masked from the plan on. */
   secretKeys?: readonly string[];
   /** Throw an InputError naming the key (via spec.locate) for bad values. */

@@ -249,12 +249,15 @@ test(
       config: { toolchains: map },
     });
     assert.equal(report.steps[0]?.status, 'failed');
-    assert.deepEqual(report.steps[0]?.error?.split('\n'), [
-      `toolchain image 127.0.0.1:${port}/tools/maven:3.6.3 is not available: cannot reach registry ` +
-        `127.0.0.1:${port}: GET https://127.0.0.1:${port}/v2/: connect ECONNREFUSED 127.0.0.1:${port}`,
-      '  hint: run with --host-tools to use the tools installed on this machine, or point the ' +
-        'toolchain map (--toolchains FILE) at an image your registries hold',
-    ]);
+    assert.deepEqual(
+      [report.steps[0]?.error, report.steps[0]?.hint],
+      [
+        `toolchain image 127.0.0.1:${port}/tools/maven:3.6.3 is not available: cannot reach registry ` +
+          `127.0.0.1:${port}: GET https://127.0.0.1:${port}/v2/: connect ECONNREFUSED 127.0.0.1:${port}`,
+        'run with --host-tools to use the tools installed on this machine, or point the ' +
+          'toolchain map (--toolchains FILE) at an image your registries hold',
+      ],
+    );
   },
 );
 

@@ -61,6 +61,7 @@ export function buildToolStep(runtime: ToolchainRuntime): StepKind {
     kinds: Object.keys(VERSION_KEYS),
     keys: ['commands', 'artifacts', 'image', 'goVersion', ...versionKeys],
     rawKeys: ['commands'],
+    outputs: (spec) => artifactsOf(spec).map((artifact) => artifact.name),
     validate(spec) {
       commandsOf(spec);
       artifactsOf(spec);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../errors/index.js';
+import { InputError, messageOf, RegistryError } from '../errors/index.js';
 import { fetchArtifact, insideRoot, unpackArtifact } from '../pipeline/artifacts.js';
 import type { StepContext, StepKind, StepSpec } from '../pipeline/step.js';
 import type { BasicCredential, BuildImage } from './docker-engine.js';
@@ -60,6 +60,23 @@ function readSpec(spec: StepSpec, workspace?: string) {
   };
 }
 
+/** A registry's 401 in a pipeline: the fix is the step's credential, not `slipway login`. */
+function refused(error: unknown, spec: StepSpec, type: string, host: string) {
+  let cause: unknown = error;
+  while (cause instanceof Error && !(cause instanceof RegistryError)) cause = cause.cause;
+  if (!(cause instanceof RegistryError) || cause.status !== 401) return undefined;
+  const id = text(spec, 'certificate');
+  const hint =
+    type === 'cert'
+      ? `check credential "${id}" in the credentials file: its username and password for ${host}`
+      : `check the step's username and password for ${host}`;
+  return new RegistryError(messageOf(error), 401, cause.registryCodes, {
+    cause: error,
+    hint,
+    location: spec.locate(type === 'cert' ? 'certificate' : 'password'),
+  });
+}
+
 function account(spec: StepSpec, context: StepContext, type: string): BasicCredential | undefined {
   if (type === 'cert') {
     const id = text(spec, 'certificate') ?? '';
@@ -109,6 +126,7 @@ export function dockerBuildStep(buildImage: BuildImage): StepKind {
   return {
     kinds: ['build@docker'],
     keys: DOCKER_KEYS,
+    outputs: (spec) => Object.values(outputNames(spec)),
     secretKeys: ['password'],
     validate(spec) {
       // Before the run, fields may still hold `${OUTPUT}` of earlier steps.
@@ -137,6 +155,8 @@ export function dockerBuildStep(buildImage: BuildImage): StepKind {
         signal: context.signal,
         redact: (text) => context.mask(text),
         home: context.stateDir,
+      }).catch((error: unknown) => {
+        throw refused(error, spec, fields.type, host) ?? error;
       });
       const pushed = result.references[0] ?? fields.image;
       const name = pushed.replace(/(:[\w][\w.-]*)?(@.*)?$/, '');

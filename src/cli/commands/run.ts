@@ -2,10 +2,11 @@ import { readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { StepFailedError, UsageError } from '../../errors/index.js';
+import { UsageError } from '../../errors/index.js';
 import {
   credentialStore,
   evaluateTriggers,
+  failureOf,
   formatPlan,
   formatTable,
   loadCredentials,
@@ -102,6 +103,7 @@ async function action(context: CliContext, argument: string | undefined, flags: 
   const abort = new AbortController();
   const onInterrupt = () => abort.abort(new Error('interrupted'));
   process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
   const options: RunOptions = {
     pipeline,
     kinds: stepKinds,
@@ -154,14 +156,11 @@ async function action(context: CliContext, argument: string | undefined, flags: 
         resolve(cwd, flags.report),
         context.masker.mask(JSON.stringify(report, null, 2)),
       );
-    if (report.failure) {
-      const log = report.steps.find((s) => s.name === report.failure?.step)?.log;
-      throw new StepFailedError(report.failure.message, {
-        hint: log ? `the step's log: ${log}` : undefined,
-      });
-    }
+    const failure = failureOf(report);
+    if (failure) throw failure;
   } finally {
     process.removeListener('SIGINT', onInterrupt);
+    process.removeListener('SIGTERM', onInterrupt);
   }
 }
 
