@@ -68,16 +68,3 @@ export function formatPlatform(platform: Platform): string {
   const base = `${platform.os}/${platform.architecture}`;
   return platform.variant ? `${base}/${platform.variant}` : base;
 }
-
-/**
- * Whether an index entry's platform can serve the wanted one. A wanted platform
- * without a variant accepts any variant of that architecture, as containerd does;
- * arm64 images without a variant serve arm64/v8.
- */
-export function platformMatches(wanted: Platform, candidate: Platform): boolean {
-  const want = normalizePlatform(wanted);
-  const have = normalizePlatform(candidate);
-  if (want.os !== have.os || want.architecture !== have.architecture) return false;
-  if (!want.variant || !have.variant) return true;
-  return want.variant === have.variant;
-}

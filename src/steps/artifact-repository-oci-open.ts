@@ -9,14 +9,12 @@ import { InputError } from '../errors/index.js';
 import { parseReference } from '../image/reference.js';
 import type { OciRepositoryOpener } from '../pipeline/artifact-repository-config.js';
 import type { Credential } from '../pipeline/step.js';
-import { loadSettings } from '../registry/index.js';
+import { isLocalHost, loadSettings } from '../registry/index.js';
 import { statePaths } from '../util/paths.js';
 import { ociArtifactRepository } from './artifact-repository-oci.js';
 
 // How `kind: oci` artifact repositories reach their registry, the same way
 // for the publish steps and for `slipway artifacts`.
-
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 
 /** Looks up a credential of the credentials file by id; throws when it has none. */
 export type CredentialById = (id: string) => Credential;
@@ -40,7 +38,7 @@ export async function ociOpener(
   );
   return (config) => {
     const host = parseReference(config.reference).registry;
-    const insecure = config.insecure || LOOPBACK.test(host);
+    const insecure = config.insecure || isLocalHost(host);
     const credentials =
       config.credential === undefined
         ? logins

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { InputError, messageOf, RegistryError } from '../errors/index.js';
 import { fetchArtifact, insideRoot, unpackArtifact } from '../pipeline/artifacts.js';
 import type { StepContext, StepKind, StepSpec } from '../pipeline/step.js';
+import { isLocalHost } from '../registry/index.js';
 import type { BasicCredential, BuildImage } from './docker-engine.js';
 import {
   artifactEntries,
@@ -18,8 +19,6 @@ import { joinImageReference } from './docker-tag.js';
 // build@docker: the Image Build step. Unpacks upstream artifacts into the
 // repository root, builds the Dockerfile with slipway's engine, pushes, and
 // outputs the image reference, its digest and the digest-pinned reference.
-
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 
 /** Read and check every field; used before the run and at the step's start. */
 function readSpec(spec: StepSpec, workspace?: string) {
@@ -138,7 +137,7 @@ export function dockerBuildStep(buildImage: BuildImage): StepKind {
       await pullArtifacts(fields.artifacts, spec, context);
       const host = fields.image.split('/')[0] ?? '';
       const insecure = (context.config.insecureRegistries ?? '').split(',').filter(Boolean);
-      if (LOOPBACK.test(host)) insecure.push(host);
+      if (isLocalHost(host)) insecure.push(host);
       context.emit({ kind: 'docker.build', message: `building ${fields.image}`, level: 'info' });
       const result = await buildImage({
         contextDir: join(context.workspace, fields.context),

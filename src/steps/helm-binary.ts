@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
 import { SlipwayError } from '../errors/index.js';
+import { programOnPath } from '../util/process.js';
 
 // deploy@helm runs the `helm` 3 binary the machine has; slipway does not
 // ship one. Finding it is its own step so a missing or old helm fails before
@@ -15,7 +14,7 @@ export async function findHelm(
   env: Record<string, string>,
   signal: AbortSignal,
 ): Promise<string> {
-  const helm = await onPath('helm', path);
+  const helm = programOnPath('helm', path);
   if (!helm) {
     throw new SlipwayError(
       'HELM_MISSING',
@@ -36,19 +35,6 @@ export async function findHelm(
     );
   }
   return helm;
-}
-
-/** The first executable `name` in the folders of `path`. */
-export async function onPath(name: string, path: string): Promise<string | undefined> {
-  for (const folder of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(folder, name);
-    const ok = await access(candidate, constants.X_OK).then(
-      () => true,
-      () => false,
-    );
-    if (ok) return candidate;
-  }
-  return undefined;
 }
 
 function helmVersion(helm: string, env: Record<string, string>, signal: AbortSignal) {

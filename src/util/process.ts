@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 // Facts about other processes that several modules need.
 
@@ -13,8 +13,17 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** The first `name` on PATH, or undefined when no directory of PATH holds it. */
-export function programOnPath(name: string): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(':').filter((dir) => dir !== '');
-  return dirs.map((dir) => join(dir, name)).find((path) => existsSync(path));
+/** The first executable `name` in the folders of `path` (default: PATH), or undefined. */
+export function programOnPath(name: string, path = process.env.PATH ?? ''): string | undefined {
+  const dirs = path.split(delimiter).filter((dir) => dir !== '');
+  return dirs.map((dir) => join(dir, name)).find(isExecutable);
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

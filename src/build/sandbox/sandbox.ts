@@ -3,10 +3,10 @@
 // else Linux namespaces through util-linux), reports the choice as an event,
 // and removes what it created in the rootfs whatever happens.
 
-import { access, constants, readFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { SlipwayError } from '../../errors/index.js';
 import { silent } from '../../log/index.js';
+import { programOnPath } from '../../util/process.js';
 import { runWithNamespaces, SETUP_FAILED } from './namespaces.js';
 import { prepareRun } from './prepare.js';
 import { runWithRunc } from './runc.js';
@@ -76,15 +76,7 @@ export async function chooseBackend(): Promise<SandboxBackend> {
 
 /** The full path of an executable on PATH, or undefined. */
 export async function findExecutable(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
-    const path = join(dir, name);
-    const found = await access(path, constants.X_OK).then(
-      () => true,
-      () => false,
-    );
-    if (found) return path;
-  }
-  return undefined;
+  return programOnPath(name, process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin');
 }
 
 async function checkRootless(backend: SandboxBackend, uid: number): Promise<void> {
