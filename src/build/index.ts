@@ -4,7 +4,7 @@ import { makeIgnoreMatcher, parseIgnoreFile } from '../dockerfile/ignore.js';
 import { findIgnoreFile } from '../dockerfile/ignore-file.js';
 import { parseDockerfile, type Stage } from '../dockerfile/index.js';
 import { findStageRef, stagesNeededFor } from '../dockerfile/stages.js';
-import { InputError, SlipwayError, UsageError } from '../errors/index.js';
+import { InputError, UsageError } from '../errors/index.js';
 import { hostPlatform, parsePlatform } from '../image/index.js';
 import { openStore } from '../store/index.js';
 import { statePaths } from '../util/paths.js';
@@ -17,6 +17,7 @@ import type { BuildOptions, BuildResult } from './options.js';
 import { storeImage } from './output.js';
 import { Progress } from './progress.js';
 import { RegistryAccess } from './registry-access.js';
+import { checkBuildPrivileges } from './rootless.js';
 import { globalScope, platformArgs } from './scope.js';
 import { buildStage } from './stage.js';
 import { lastCreated } from './state.js';
@@ -35,16 +36,7 @@ export type {
 
 /** Build an image from a Dockerfile and a context directory. */
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
-  // TODO(#4): rootless builds (a user namespace for overlay mounts and chown).
-  if (process.getuid?.() !== 0) {
-    throw new SlipwayError(
-      'ROOT_REQUIRED',
-      'slipway build needs root: it mounts overlay snapshots and sets file owners',
-      {
-        hint: 'run it as root (sudo, or a root container); rootless builds are not supported yet',
-      },
-    );
-  }
+  await checkBuildPrivileges(options.emit);
   const paths = statePaths(options.home);
   const progress = new Progress(options.emit);
   const contextDir = resolve(options.contextDir);

@@ -7,10 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { SlipwayError } from '../../errors/index.js';
 import { silent } from '../../log/index.js';
 import { programOnPath } from '../../util/process.js';
+import { currentUserNamespace, idMapped } from '../../util/userns.js';
 import { runWithNamespaces, SETUP_FAILED } from './namespaces.js';
 import { prepareRun } from './prepare.js';
 import { runWithRunc } from './runc.js';
-import type { SandboxBackend, SandboxOptions, SandboxResult } from './types.js';
+import type { SandboxBackend, SandboxOptions, SandboxResult, SandboxUser } from './types.js';
 
 /** The sandbox could not be set up (not a failure of the command itself). */
 export class SandboxError extends SlipwayError {
@@ -25,8 +26,9 @@ const announced = new Set<SandboxBackend>();
 export async function runInSandbox(options: SandboxOptions): Promise<SandboxResult> {
   const emit = options.emit ?? silent;
   const backend = options.backend ?? (await chooseBackend());
-  const rootless = process.getuid?.() !== 0;
-  if (rootless) await checkRootless(backend, options.user?.uid ?? 0);
+  const rootless = process.getuid?.() !== 0 || currentUserNamespace() !== undefined;
+  if (rootless)
+    await checkRootless(backend, options.user ?? { uid: 0, gid: 0, additionalGids: [] });
   // Shown once per back end and process (plain progress hides debug events).
   const level = announced.has(backend) ? 'debug' : 'info';
   announced.add(backend);
@@ -70,7 +72,7 @@ function setupFailure(line: string): string | undefined {
 
 /** The back end runInSandbox picks on this host when none is forced. */
 export async function chooseBackend(): Promise<SandboxBackend> {
-  if (process.getuid?.() !== 0) return 'namespaces';
+  if (process.getuid?.() !== 0 || currentUserNamespace() !== undefined) return 'namespaces';
   return (await findExecutable('runc')) ? 'runc' : 'namespaces';
 }
 
@@ -79,11 +81,27 @@ export async function findExecutable(name: string): Promise<string | undefined> 
   return programOnPath(name, process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin');
 }
 
-async function checkRootless(backend: SandboxBackend, uid: number): Promise<void> {
+async function checkRootless(backend: SandboxBackend, user: SandboxUser): Promise<void> {
   if (backend === 'runc') {
     throw new SandboxError(
       'the runc back end needs root; slipway runs as a regular user',
       'run as root, or let slipway use the namespaces back end (the default when not root)',
+    );
+  }
+  const namespace = currentUserNamespace();
+  if (namespace !== undefined) {
+    // Root of a user namespace (a rootless build): any id it maps can run.
+    const ids = [user.uid, user.gid, ...user.additionalGids];
+    if (
+      idMapped(namespace.uids, user.uid) &&
+      ids.slice(1).every((id) => idMapped(namespace.gids, id))
+    ) {
+      return;
+    }
+    throw new SandboxError(
+      `cannot run as ${user.uid}:${user.gid}: the user namespace slipway builds in does not map it`,
+      'give your user subordinate ids in /etc/subuid and /etc/subgid ' +
+        '(as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER)',
     );
   }
   const limit = await readFile('/proc/sys/user/max_user_namespaces', 'utf8').catch(() => '0');
@@ -97,9 +115,9 @@ async function checkRootless(backend: SandboxBackend, uid: number): Promise<void
         'and user.max_user_namespaces>0',
     );
   }
-  if (uid !== 0) {
+  if (user.uid !== 0) {
     throw new SandboxError(
-      `cannot switch to uid ${uid} rootless: the user namespace maps only root`,
+      `cannot switch to uid ${user.uid} rootless: the user namespace maps only root`,
       'run the build as root to use USER with a non-root user',
     );
   }

@@ -10,6 +10,7 @@ import {
 import { type BuildOptions, type BuildResult, buildImage } from '../../build/index.js';
 import { SlipwayError, UsageError } from '../../errors/index.js';
 import type { Emit } from '../../log/index.js';
+import { currentUserNamespace } from '../../util/userns.js';
 import {
   parseBuildArgs,
   parseBuildContext,
@@ -21,6 +22,7 @@ import { ttyBuildView } from '../build/tty-view.js';
 import type { CommandModule } from '../context.js';
 import { failureEvent, ReportedError } from '../exit.js';
 import type { ProgressMode } from '../render.js';
+import { runInUserNamespace } from '../rootless.js';
 
 // `slipway build`: docker build's flags and meanings, no daemon.
 
@@ -102,6 +104,14 @@ export const build: CommandModule = (program, context) => {
     )
     .action(async (contextArg: string, flags: BuildFlags) => {
       const env = context.env;
+      if (process.getuid?.() !== 0 && currentUserNamespace() === undefined) {
+        // A regular user builds in a user namespace: this same command, run again there.
+        const self = [process.execPath, ...process.execArgv, process.argv[1]!, ...context.argv];
+        const emit = context.events(flags.progress);
+        const status = await runInUserNamespace(self, env, emit);
+        if (status !== 0) throw new ReportedError(status);
+        return;
+      }
       // Ctrl-C stops the running steps and removes their snapshots before exiting.
       const interrupt = new AbortController();
       const onInterrupt = () => interrupt.abort(new Error('interrupted'));
