@@ -14,7 +14,11 @@ export async function checkBuildPrivileges(emit: Emit): Promise<void> {
       'ROOT_REQUIRED',
       'building needs root or a user namespace where slipway is root: ' +
         'it mounts overlay snapshots and sets file owners',
-      { hint: 'run `slipway build`, which enters a user namespace for a regular user' },
+      {
+        hint:
+          'run as root, or run `slipway build`, which enters a user namespace by itself ' +
+          'for a regular user',
+      },
     );
   }
   const namespace = currentUserNamespace();

@@ -104,6 +104,9 @@ test('a user with subordinate ids builds, sets other owners and pushes', asRoot,
       'RUN mkdir /data && echo made > /data/by-run && chown 1000:1000 /data /data/by-run ' +
       '&& id -u > /data/uid && rm /bin/zcat\n' +
       'COPY --chown=2000:3000 hello.txt /app/hello.txt\n' +
+      // The sandbox in the user namespace: its own network, /sys read-only, /proc, /dev.
+      'RUN --network=none { ls /sys/class/net; touch /sys/x 2>&1; head -c 1 /dev/zero | wc -c; ' +
+      'echo pid $$; test -r /proc/self/status && echo proc; } > /checks 2>&1 || true\n' +
       'USER 1000:1000\n' +
       'RUN id > /tmp/as-user\n',
     'hello.txt': 'hello\n',
@@ -135,6 +138,7 @@ test('a user with subordinate ids builds, sets other owners and pushes', asRoot,
     ['0/0 bin/', '0/0 bin/.wh.zcat', '1000/1000 data/', '1000/1000 data/by-run', '0/0 data/uid'],
     // The folder COPY makes is --chown's too, as BuildKit makes it.
     ['2000/3000 app/', '2000/3000 app/hello.txt'],
+    ['0/0 checks'],
     ['0/0 tmp/', '1000/1000 tmp/as-user'],
   ]);
   const contents = async (layer: number, path: string) =>
@@ -142,7 +146,9 @@ test('a user with subordinate ids builds, sets other owners and pushes', asRoot,
   assert.equal(await contents(1, 'data/by-run'), 'made\n');
   assert.equal(await contents(1, 'data/uid'), '0\n');
   assert.equal(await contents(2, 'app/hello.txt'), 'hello\n');
-  assert.equal(await contents(3, 'tmp/as-user'), 'uid=1000 gid=1000\n');
+  const checks = 'lo\ntouch: /sys/x: Read-only file system\n1\npid 1\nproc\n';
+  assert.equal(await contents(3, 'checks'), checks);
+  assert.equal(await contents(4, 'tmp/as-user'), 'uid=1000 gid=1000\n');
 
   // The store is the user's own: under its home, every file the user's or its subordinates'.
   const store = join(user.home, '.local', 'share', 'slipway', 'store');

@@ -67,6 +67,7 @@ await buildImage({ contextDir: rootfs, emit: () => {} }).catch((e) =>
     out,
     'ROOT_REQUIRED building needs root or a user namespace where slipway is root: ' +
       'it mounts overlay snapshots and sets file owners | ' +
-      'run `slipway build`, which enters a user namespace for a regular user\n',
+      'run as root, or run `slipway build`, which enters a user namespace by itself ' +
+      'for a regular user\n',
   );
 });
