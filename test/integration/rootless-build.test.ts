@@ -6,12 +6,13 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { programOnPath } from '../../src/util/process.js';
 import { type BuildFixture, startBuildFixture } from '../harness/build.js';
 
 const run = promisify(execFile);
@@ -58,8 +59,8 @@ async function context(name: string, files: Record<string, string>): Promise<str
 }
 
 /** `slipway build ARGS` run as `user` with a clean environment. */
-function buildAs(user: BuildUser, args: string[]) {
-  const env = ['env', '-i', `PATH=${process.env.PATH}`, `HOME=${user.home}`];
+function buildAs(user: BuildUser, args: string[], path = process.env.PATH ?? '') {
+  const env = ['env', '-i', `PATH=${path}`, `HOME=${user.home}`];
   const argv = ['-u', user.name, '--', ...env, process.execPath, bin, 'build', ...args];
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn('runuser', argv, { cwd: dir });
@@ -91,14 +92,20 @@ before(async () => {
 });
 
 after(async () => {
-  for (const user of users) await run('userdel', ['-f', '-r', user.name]).catch(() => {});
+  for (const user of users) {
+    await run('userdel', ['-f', '-r', user.name]).catch(() => {});
+    // What the builds kept in the temp folder by host uid: runc's state, the /dev template.
+    for (const kept of ['runc', 'dev']) {
+      await rm(`/tmp/slipway-${kept}-${user.uid}`, { recursive: true, force: true });
+    }
+  }
   if (dir) await rm(dir, { recursive: true, force: true });
   await fixture?.stop();
 });
 
-test('a user with subordinate ids builds, sets other owners and pushes', asRoot, async () => {
-  const user = await createUser('rl', SUBORDINATE);
-  const ctx = await context('ctx-range', {
+/** As `user`, build a Dockerfile that sets other owners, push it, and check what was pushed. */
+async function buildChownPush(user: BuildUser, backend: string, path?: string) {
+  const ctx = await context(`ctx-${backend}`, {
     Dockerfile:
       `FROM ${fixture.base}\n` +
       'RUN mkdir /data && echo made > /data/by-run && chown 1000:1000 /data /data/by-run ' +
@@ -111,20 +118,20 @@ test('a user with subordinate ids builds, sets other owners and pushes', asRoot,
       'RUN id > /tmp/as-user\n',
     'hello.txt': 'hello\n',
   });
-  const ref = `${fixture.registry.host}/rootless/app:1`;
+  const ref = `${fixture.registry.host}/rootless/${backend}:1`;
   const args = ['--progress', 'plain', '--insecure-registry', fixture.registry.host];
-  const result = await buildAs(user, [...args, '-t', ref, '--push', ctx]);
+  const result = await buildAs(user, [...args, '--no-cache', '-t', ref, '--push', ctx], path);
   assert.equal(result.status, 0, result.stderr);
   const lines = result.stderr.split('\n');
   assert.equal(
     lines[0],
     `rootless build in a user namespace: uid 0 is host uid ${user.uid}, ` +
-      'with 65535 subordinate ids; sandbox: namespaces',
+      `with 65535 subordinate ids; sandbox: ${backend}`,
   );
   assert.ok(lines.includes('snapshots: overlayfs'), result.stderr);
 
   // Read the pushed image back and list its layers with tar.
-  const layout = join(dir, 'pulled');
+  const layout = join(dir, `pulled-${backend}`);
   await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${layout}:1`]);
   const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8'));
   const blob = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice(7));
@@ -165,6 +172,28 @@ test('a user with subordinate ids builds, sets other owners and pushes', asRoot,
   );
   const rootStore = '/root/.local/share/slipway/store/blobs/sha256';
   assert.equal(existsSync(join(rootStore, index.manifests[0].digest.slice(7))), false);
+}
+
+let ranged: BuildUser;
+
+test('with subordinate ids and runc, a build sets other owners and pushes', asRoot, async () => {
+  assert.ok(programOnPath('runc'), 'runc is installed (scripts/setup-debian.sh)');
+  ranged = await createUser('rl', SUBORDINATE);
+  await buildChownPush(ranged, 'runc');
+});
+
+test('the namespaces back end does the same where runc is not on PATH', asRoot, async () => {
+  // One folder of links to every program on PATH but runc.
+  const tools = join(dir, 'tools-without-runc');
+  await mkdir(tools, { mode: 0o755 });
+  for (const folder of (process.env.PATH ?? '').split(':').reverse()) {
+    const names = await readdir(folder).catch(() => []);
+    for (const name of names.filter((n) => n !== 'runc')) {
+      await rm(join(tools, name), { force: true });
+      await symlink(join(folder, name), join(tools, name));
+    }
+  }
+  await buildChownPush(ranged, 'namespaces', tools);
 });
 
 test('a user without subordinate ids is warned, then told which owner failed', asRoot, async () => {
@@ -185,7 +214,7 @@ test('a user without subordinate ids is warned, then told which owner failed', a
   assert.equal(
     rootless,
     'rootless build in a user namespace: ' +
-      `only uid 0 is mapped (host uid ${user.uid}); sandbox: namespaces`,
+      `only uid 0 is mapped (host uid ${user.uid}); sandbox: runc`,
   );
 
   const chowned = await context('ctx-chown', {

@@ -5,9 +5,11 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { processAlive } from '../../util/process.js';
+import { currentUserNamespace, hostId, idMapped } from '../../util/userns.js';
 import type { PreparedRun } from './prepare.js';
 import { launch } from './process.js';
 import { runtimeSpec } from './runc-spec.js';
@@ -15,28 +17,38 @@ import type { SandboxResult } from './types.js';
 
 const exec = promisify(execFile);
 
-/** Where runc keeps the state of slipway's containers. */
-export const RUNC_STATE_ROOT = '/run/slipway/runc';
+/**
+ * Where runc keeps the state of slipway's containers: /run/slipway/runc for
+ * root, a folder of the host user's own in a rootless build.
+ */
+export function runcStateRoot(): string {
+  const namespace = currentUserNamespace();
+  if (namespace === undefined) return '/run/slipway/runc';
+  return join(tmpdir(), `slipway-runc-${hostId(namespace.uids, 0)}`);
+}
 
 /** The first runc run of a process deletes what killed builds left behind. */
 let staleSweep: Promise<string[]> | undefined;
 
 /** Run `run` as an OCI container with runc. */
 export async function runWithRunc(run: PreparedRun): Promise<SandboxResult> {
+  const namespace = currentUserNamespace();
   const spec = runtimeSpec({
     ...run,
     mounts: run.mounts.map(([mount]) => mount),
     openFiles: await openFilesLimit(),
+    userNamespace: namespace && { ptsGroup: idMapped(namespace.gids, 5) },
   });
+  const stateRoot = runcStateRoot();
   await writeFile(join(run.runDir, 'config.json'), JSON.stringify(spec, null, 2));
   staleSweep ??= deleteStaleContainers().catch(() => []);
   await staleSweep;
   const id = `slipway-${process.pid}-${randomBytes(6).toString('hex')}`;
-  const runc = (args: string[]) => exec('runc', ['--root', RUNC_STATE_ROOT, ...args]);
+  const runc = (args: string[]) => exec('runc', ['--root', stateRoot, ...args]);
   try {
     return await launch({
       command: 'runc',
-      args: ['--root', RUNC_STATE_ROOT, 'run', '--bundle', run.runDir, id],
+      args: ['--root', stateRoot, 'run', '--bundle', run.runDir, id],
       cwd: run.runDir,
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
       onStdout: run.onStdout,
@@ -49,14 +61,15 @@ export async function runWithRunc(run: PreparedRun): Promise<SandboxResult> {
     });
   } finally {
     // `runc run` deletes its container when it ends normally; check before paying for a call.
-    const left = await stat(join(RUNC_STATE_ROOT, id)).catch(() => undefined);
+    const left = await stat(join(stateRoot, id)).catch(() => undefined);
     if (left) await runc(['delete', '--force', id]).catch(() => {});
   }
 }
 
 /** Delete containers left by slipway processes that no longer run. */
 export async function deleteStaleContainers(): Promise<string[]> {
-  const listed = await exec('runc', ['--root', RUNC_STATE_ROOT, 'list', '--quiet']).catch(() => ({
+  const stateRoot = runcStateRoot();
+  const listed = await exec('runc', ['--root', stateRoot, 'list', '--quiet']).catch(() => ({
     stdout: '',
   }));
   const stale = listed.stdout
@@ -64,7 +77,7 @@ export async function deleteStaleContainers(): Promise<string[]> {
     .filter((id) => /^slipway-\d+-/.test(id))
     .filter((id) => !processAlive(Number(id.split('-')[1])));
   for (const id of stale) {
-    await exec('runc', ['--root', RUNC_STATE_ROOT, 'delete', '--force', id]).catch(() => {});
+    await exec('runc', ['--root', stateRoot, 'delete', '--force', id]).catch(() => {});
   }
   return stale;
 }
