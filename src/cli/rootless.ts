@@ -120,7 +120,9 @@ export async function runInUserNamespace(
   if (trial.status !== 0) {
     const said = (trial.stderr ?? '').trim().replaceAll('\n', '; ') || trial.error?.message;
     throw new SlipwayError('USERNS_FAILED', `cannot enter a user namespace: ${said}`, {
-      hint: 'check that newuidmap and newgidmap are setuid root and that user namespaces are allowed',
+      hint:
+        'check that /etc/subuid and /etc/subgid list your user, that newuidmap and newgidmap ' +
+        'are setuid root, and that no security module forbids user namespaces',
     });
   }
   // Without HOME, the namespace's root would look up root's home for the store.

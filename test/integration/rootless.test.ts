@@ -71,3 +71,23 @@ await buildImage({ contextDir: rootfs, emit: () => {} }).catch((e) =>
       'for a regular user\n',
   );
 });
+
+test('a mapping the system refuses stops the rootless build with unshare’s words', () => {
+  // nobody has no subordinate ids; facts that claim a range make unshare --map-auto refuse.
+  const rootless = fileURLToPath(new URL('../../src/cli/rootless.js', import.meta.url));
+  const out = asNobody(`
+const { runInUserNamespace } = await import(${JSON.stringify('file://')} + ${JSON.stringify(rootless)});
+const range = 'nobody:100000:65536\\n';
+const host = { uid: 65534, userName: 'nobody', subuid: range, subgid: range, idMapTools: true };
+await runInUserNamespace(['true'], {}, () => {}, host).then(
+  (status) => console.log('status', status),
+  (e) => console.log(e.code, e.message, '|', e.hint),
+);`);
+  assert.equal(
+    out,
+    'USERNS_FAILED cannot enter a user namespace: ' +
+      'unshare: no line matching user "nobody" in /etc/subuid: Success | ' +
+      'check that /etc/subuid and /etc/subgid list your user, that newuidmap and newgidmap ' +
+      'are setuid root, and that no security module forbids user namespaces\n',
+  );
+});
