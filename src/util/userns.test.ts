@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { SlipwayError } from '../errors/index.js';
 import { explainOwnerError, hostId, idMapped, parseIdMap, subordinateRange } from './userns.js';
 
 test('an id map is read line by line, and ids are looked up in it', () => {
@@ -38,11 +39,16 @@ test('an owner change refused with EINVAL is explained; other errors pass throug
     code: 'EINVAL',
     syscall: 'lchown',
   });
-  const explained = explainOwnerError(einval, 1000, 2000, '/app') as Error & { code: string };
+  const explained = explainOwnerError(einval, 1000, 2000, '/app') as SlipwayError;
   assert.equal(explained.code, 'UNMAPPED_ID');
   assert.equal(
     explained.message,
     'cannot set owner 1000:2000 on /app: the id is not mapped in the user namespace slipway builds in',
+  );
+  assert.equal(
+    explained.hint,
+    'give your user subordinate ids in /etc/subuid and /etc/subgid ' +
+      '(as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER)',
   );
   const eperm = Object.assign(new Error('EPERM'), { code: 'EPERM', syscall: 'lchown' });
   assert.equal(explainOwnerError(eperm, 1, 1), eperm);

@@ -88,6 +88,11 @@ export function subordinateRange(
   return undefined;
 }
 
+/** What to do when the build needs ids its user namespace does not map. */
+export const SUBORDINATE_IDS_HINT =
+  'give your user subordinate ids in /etc/subuid and /etc/subgid ' +
+  '(as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER)';
+
 /**
  * An owner change refused with EINVAL names an id the user namespace does not
  * map: say so, and how to map more ids. Other errors pass through unchanged.
@@ -101,9 +106,7 @@ export function explainOwnerError(error: unknown, uid: number, gid: number, path
       'the id is not mapped in the user namespace slipway builds in',
     {
       cause: error,
-      hint:
-        'give your user subordinate ids in /etc/subuid and /etc/subgid ' +
-        '(as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER)',
+      hint: SUBORDINATE_IDS_HINT,
     },
   );
 }

@@ -13,7 +13,8 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { programOnPath } from '../../src/util/process.js';
-import { type BuildFixture, startBuildFixture } from '../harness/build.js';
+import { SUBORDINATE_IDS_HINT } from '../../src/util/userns.js';
+import { type BuildFixture, build, startBuildFixture } from '../harness/build.js';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
@@ -216,6 +217,10 @@ test('a user without subordinate ids is warned, then told which owner failed', a
     'rootless build in a user namespace: ' +
       `only uid 0 is mapped (host uid ${user.uid}); sandbox: runc`,
   );
+  // The user's own cache serves the same build again.
+  const again = await buildAs(user, [...args, plain]);
+  assert.equal(again.status, 0, again.stderr);
+  assert.ok(again.stderr.includes('#3 [2/2] RUN echo ok > /ok && id -u > /uid\n#3 CACHED\n'));
 
   const chowned = await context('ctx-chown', {
     Dockerfile: `FROM ${fixture.base}\nCOPY --chown=1000:1000 a.txt /a.txt\n`,
@@ -226,8 +231,27 @@ test('a user without subordinate ids is warned, then told which owner failed', a
   const why = 'cannot set owner 1000:1000 on /a.txt: the id is not mapped in the user namespace';
   assert.deepEqual(failed.stderr.trimEnd().split('\n').slice(-2), [
     `error: ${join(chowned, 'Dockerfile')}:2:1: ${why} slipway builds in`,
-    '  hint: give your user subordinate ids in /etc/subuid and /etc/subgid ' +
-      '(as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER)',
+    `  hint: ${SUBORDINATE_IDS_HINT}`,
+  ]);
+
+  // A base image with a file of another owner cannot even be unpacked.
+  const owned = `${fixture.registry.host}/rootless/owned:1`;
+  const base = await context('ctx-owned-base', {
+    Dockerfile: `FROM ${fixture.base}\nRUN echo x > /x && chown 1000:1000 /x\n`,
+  });
+  await build(fixture, base, { tags: [owned], push: true });
+  const child = await context('ctx-owned', { Dockerfile: `FROM ${owned}\nRUN true\n` });
+  const refused = await buildAs(user, [...args, child]);
+  assert.equal(refused.status, 1);
+  const pushed = JSON.parse(
+    (await run('skopeo', ['inspect', '--tls-verify=false', `docker://${owned}`])).stdout,
+  );
+  const unmapped =
+    `unpacking ${pushed.Layers[1]}: applying layer: entry "x": ` +
+    'cannot set owner 1000:1000: the id is not mapped in the user namespace slipway builds in';
+  assert.deepEqual(refused.stderr.trimEnd().split('\n').slice(-2), [
+    `error: ${join(child, 'Dockerfile')}:2:1: ${unmapped}`,
+    `  hint: ${SUBORDINATE_IDS_HINT}`,
   ]);
 });
 

@@ -3,7 +3,7 @@
 // user gets a namespace of its own from the namespaces back end, mapping root.
 
 import { readFile } from 'node:fs/promises';
-import { currentUserNamespace, idMapped } from '../../util/userns.js';
+import { currentUserNamespace, idMapped, SUBORDINATE_IDS_HINT } from '../../util/userns.js';
 import { SandboxError } from './error.js';
 import type { SandboxBackend, SandboxUser } from './types.js';
 
@@ -21,8 +21,7 @@ export async function checkRootless(backend: SandboxBackend, user: SandboxUser):
     }
     throw new SandboxError(
       `cannot run as ${user.uid}:${user.gid}: the user namespace slipway builds in does not map it`,
-      'give your user subordinate ids in /etc/subuid and /etc/subgid ' +
-        '(as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER)',
+      SUBORDINATE_IDS_HINT,
     );
   }
   if (backend === 'runc') {
