@@ -6,6 +6,7 @@ import { digestEncoded, parseReference } from '../image/index.js';
 import { applyLayer } from '../layer/index.js';
 import { copyImage } from '../registry/index.js';
 import { type OciStore, openStore } from '../store/index.js';
+import { currentUserNamespace } from '../util/userns.js';
 import type { BuildOutput } from './options.js';
 import type { StoredImage } from './output.js';
 import type { Progress } from './progress.js';
@@ -127,8 +128,11 @@ async function exportDockerArchive(context: ExportContext, dest: string): Promis
 
 async function exportFiles(context: ExportContext, dest: string): Promise<void> {
   await mkdir(dest, { recursive: true });
+  // Rootless, the files are the user's own (as docker build's client writes
+  // them), not the subordinate ids the user could not remove again.
+  const owners = currentUserNamespace() === undefined;
   for (const layer of context.image.manifest.layers) {
-    await applyLayer(await context.store.fetchBlob(layer), dest, { whiteouts: 'apply' });
+    await applyLayer(await context.store.fetchBlob(layer), dest, { whiteouts: 'apply', owners });
   }
 }
 

@@ -6,7 +6,17 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -121,7 +131,9 @@ async function buildChownPush(user: BuildUser, backend: string, path?: string) {
   });
   const ref = `${fixture.registry.host}/rootless/${backend}:1`;
   const args = ['--progress', 'plain', '--insecure-registry', fixture.registry.host];
-  const result = await buildAs(user, [...args, '--no-cache', '-t', ref, '--push', ctx], path);
+  const local = join(user.home, `files-${backend}`);
+  const outputs = ['--push', '-o', `type=local,dest=${local}`];
+  const result = await buildAs(user, [...args, '--no-cache', '-t', ref, ...outputs, ctx], path);
   assert.equal(result.status, 0, result.stderr);
   const lines = result.stderr.split('\n');
   assert.equal(
@@ -157,6 +169,10 @@ async function buildChownPush(user: BuildUser, backend: string, path?: string) {
   const checks = 'lo\ntouch: /sys/x: Read-only file system\n1\npid 1\nproc\n';
   assert.equal(await contents(3, 'checks'), checks);
   assert.equal(await contents(4, 'tmp/as-user'), 'uid=1000 gid=1000\n');
+
+  // A local output is the user's to keep or remove, whatever owners the image has.
+  assert.equal(await readFile(join(local, 'data', 'by-run'), 'utf8'), 'made\n');
+  assert.deepEqual(await ownersUnder(join(local, 'data')), [`${user.uid}:${user.gid}`]);
 
   // The store is the user's own: under its home, every file the user's or its subordinates'.
   const store = join(user.home, '.local', 'share', 'slipway', 'store');
@@ -252,6 +268,16 @@ test('a user without subordinate ids is warned, then told which owner failed', a
   assert.deepEqual(refused.stderr.trimEnd().split('\n').slice(-2), [
     `error: ${join(child, 'Dockerfile')}:2:1: ${unmapped}`,
     `  hint: ${SUBORDINATE_IDS_HINT}`,
+  ]);
+
+  // runc keeps its state in the shared temp folder only in a folder of the user's alone.
+  await chown(`/tmp/slipway-runc-${user.uid}`, 0, 0);
+  const taken = await buildAs(user, [...args, '--no-cache', plain]);
+  assert.equal(taken.status, 1);
+  assert.deepEqual(taken.stderr.trimEnd().split('\n').slice(-2), [
+    `error: ${join(plain, 'Dockerfile')}:2:1: sandbox: runc's state folder ` +
+      `/tmp/slipway-runc-${user.uid} belongs to another user or is open to others`,
+    '  hint: remove it (as root if need be); slipway makes it again',
   ]);
 });
 

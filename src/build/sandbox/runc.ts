@@ -4,12 +4,13 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { processAlive } from '../../util/process.js';
 import { currentUserNamespace, hostId, idMapped } from '../../util/userns.js';
+import { SandboxError } from './error.js';
 import type { PreparedRun } from './prepare.js';
 import { launch } from './process.js';
 import { runtimeSpec } from './runc-spec.js';
@@ -40,6 +41,7 @@ export async function runWithRunc(run: PreparedRun): Promise<SandboxResult> {
     userNamespace: namespace && { ptsGroup: idMapped(namespace.gids, 5) },
   });
   const stateRoot = runcStateRoot();
+  if (namespace) await checkOwnFolder(stateRoot);
   await writeFile(join(run.runDir, 'config.json'), JSON.stringify(spec, null, 2));
   staleSweep ??= deleteStaleContainers().catch(() => []);
   await staleSweep;
@@ -87,4 +89,18 @@ async function openFilesLimit(): Promise<{ soft: number; hard: number }> {
   const limits = await readFile('/proc/self/limits', 'utf8').catch(() => '');
   const match = /^Max open files\s+(\d+)\s+(\d+)/m.exec(limits);
   return match ? { soft: Number(match[1]), hard: Number(match[2]) } : { soft: 1024, hard: 4096 };
+}
+
+/** A folder in the shared temp folder must be ours alone before runc keeps state there. */
+async function checkOwnFolder(dir: string): Promise<void> {
+  await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  const found = await lstat(dir);
+  if (!found.isDirectory() || found.uid !== process.getuid?.() || (found.mode & 0o077) !== 0) {
+    throw new SandboxError(
+      `sandbox: runc's state folder ${dir} belongs to another user or is open to others`,
+      'remove it (as root if need be); slipway makes it again',
+    );
+  }
 }
