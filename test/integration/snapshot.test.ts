@@ -12,13 +12,15 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runInSandbox } from '../../src/build/sandbox/index.js';
 import { type ChangeReader, mountPoints, openSnapshotter } from '../../src/build/snapshot/index.js';
+import { overlayUnavailable } from '../../src/build/snapshot/probe.js';
 import type { SlipwayEvent } from '../../src/log/index.js';
 import { makeBusyboxTree } from './busybox-rootfs.js';
 import { listUpper } from './overlay-listing.js';
@@ -205,4 +207,16 @@ test('stale mounts and folders of a killed build are removed at start', async ()
   assert.deepEqual(events.find((e) => e.kind === 'snapshot.stale')?.removed, [
     join(root, 'work', `${dead}-step-abc`),
   ]);
+});
+
+test('a passed overlay probe is recorded and later opens on the same kernel skip it', async () => {
+  const root = mkdtempSync(join(home, 'probe-'));
+  await openSnapshotter({ root, changes: reader });
+  const record = readFileSync(join(root, 'overlay-probe'), 'utf8');
+  assert.equal(record, `${release()} ${statSync(root).dev}\n`);
+  // A probe in a folder that cannot be made fails, unless the record vouches for the host.
+  writeFileSync(join(root, 'not-a-dir'), '');
+  assert.equal(await overlayUnavailable(root, join('not-a-dir', 'probe')), undefined);
+  writeFileSync(join(root, 'overlay-probe'), 'another-kernel 1\n');
+  assert.match((await overlayUnavailable(root, join('not-a-dir', 'probe'))) ?? '', /ENOTDIR/);
 });
