@@ -78,6 +78,14 @@ test('overlay: unpacks once, captures a RUN step, and reuses it as a lower', asy
   const again = await openSnapshotter({ changes: reader, root });
   await again.ensureLayer(base, undefined, unpack);
   assert.equal(unpacks, 1);
+  // Two stages on one new base at once: one unpack, both get its folder.
+  const shared = chain('shared');
+  const [first, second] = await Promise.all([
+    snapshots.ensureLayer(shared, undefined, unpack),
+    snapshots.ensureLayer(shared, undefined, unpack),
+  ]);
+  assert.equal(unpacks, 2);
+  assert.equal(first, second);
 
   const step = await snapshots.prepare(snapshots.lowerDirs([base]));
   try {
