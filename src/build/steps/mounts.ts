@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, chown, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Mount, RunInstruction } from '../../dockerfile/index.js';
 import { InputError } from '../../errors/index.js';
@@ -7,7 +7,7 @@ import type { KeyPart } from '../cache-key.js';
 import { digestCopy, planCopy, resolveInRoot } from '../copy/index.js';
 import type { SandboxMount } from '../sandbox/index.js';
 import type { StageRun } from '../stage.js';
-import { acquireDirLock } from './lock.js';
+import { openCacheDir } from './cache-mount.js';
 import { sourceRoot } from './sources.js';
 
 // RUN --mount: cache folders kept between builds by id (shared, locked or
@@ -97,24 +97,11 @@ async function openCache(
   closers: (() => Promise<void>)[],
 ): Promise<SandboxMount[]> {
   const name = createHash('sha256').update(id).digest('hex').slice(0, 32);
-  let dir = join(run.env.cacheMountsDir, name);
-  const created = await mkdir(dir, { recursive: true });
-  if (created !== undefined) {
-    await chown(dir, mount.uid ?? 0, mount.gid ?? 0);
-    await chmod(dir, mount.mode ?? 0o755);
-  }
+  const base = join(run.env.cacheMountsDir, name);
   const sharing = mount.sharing ?? 'shared';
-  if (sharing === 'locked') {
-    closers.push(await acquireDirLock(`${dir}.lock`, true));
-  } else if (sharing === 'private') {
-    const release = await acquireDirLock(`${dir}.lock`, false);
-    if (release) closers.push(release);
-    else {
-      // Another build holds it: this one gets a fresh folder of its own.
-      dir = await mkdtemp(join(run.env.tempDir, 'cache-'));
-    }
-  }
-  return [{ type: 'bind', source: dir, target, readonly: mount.readOnly }];
+  const cache = await openCacheDir(base, sharing, mount, run.env.tempDir);
+  closers.push(cache.release);
+  return [{ type: 'bind', source: cache.dir, target, readonly: mount.readOnly }];
 }
 
 async function openSecret(

@@ -1,0 +1,75 @@
+import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { acquireDirLock } from './lock.js';
+
+// The folders of one cache mount id, as BuildKit keeps them: `shared` uses
+// the first copy with no lock, `locked` waits for it, and `private` takes the
+// first copy no other step holds. When every copy is held, `private` makes
+// one more and keeps it, so a later build may get any of them.
+//
+// The bound: a copy is only made when all existing copies are held at that
+// moment, so their number never passes the peak count of steps that used the
+// id at once, and never passes MAX_CACHE_COPIES. Past that a step gets a
+// folder of its own that is removed when the step ends (nothing kept).
+
+/** The most folders kept for one cache id. */
+export const MAX_CACHE_COPIES = 4;
+
+/** How a cache folder is made the first time (BuildKit's uid, gid, mode). */
+export interface CacheOwner {
+  uid?: number;
+  gid?: number;
+  mode?: number;
+}
+
+/** A cache folder opened for one step, and how to give it back. */
+export interface OpenedCache {
+  dir: string;
+  /** Whether the folder is one of the kept copies. */
+  kept: boolean;
+  release(): Promise<void>;
+}
+
+/** The folder of copy `n` of the cache whose first copy is `base`. */
+export function cacheCopyDir(base: string, n: number): string {
+  return n === 0 ? base : `${base}-copy${n}`;
+}
+
+/** Open the cache at `base` with a sharing mode; `tempDir` holds throwaway folders. */
+export async function openCacheDir(
+  base: string,
+  sharing: 'shared' | 'locked' | 'private',
+  owner: CacheOwner,
+  tempDir: string,
+): Promise<OpenedCache> {
+  await mkdir(dirname(base), { recursive: true });
+  if (sharing === 'shared') {
+    await makeCacheDir(base, owner);
+    return { dir: base, kept: true, release: async () => {} };
+  }
+  if (sharing === 'locked') {
+    const release = await acquireDirLock(`${base}.lock`, true);
+    await makeCacheDir(base, owner);
+    return { dir: base, kept: true, release };
+  }
+  for (let n = 0; n < MAX_CACHE_COPIES; n++) {
+    const dir = cacheCopyDir(base, n);
+    const release = await acquireDirLock(`${dir}.lock`, false);
+    if (!release) continue;
+    await makeCacheDir(dir, owner);
+    return { dir, kept: true, release };
+  }
+  const dir = await mkdtemp(join(tempDir, 'cache-'));
+  await applyOwner(dir, owner);
+  return { dir, kept: false, release: () => rm(dir, { recursive: true, force: true }) };
+}
+
+async function makeCacheDir(dir: string, owner: CacheOwner): Promise<void> {
+  const created = await mkdir(dir, { recursive: true });
+  if (created !== undefined) await applyOwner(dir, owner);
+}
+
+async function applyOwner(dir: string, owner: CacheOwner): Promise<void> {
+  await chown(dir, owner.uid ?? 0, owner.gid ?? 0);
+  await chmod(dir, owner.mode ?? 0o755);
+}
