@@ -94,6 +94,51 @@ test('--push sends every tag to an authenticated registry; skopeo reads it back'
     assert.equal(inspected.Digest, metadata['containerimage.digest']);
     assert.equal(inspected.Layers.length, 2);
   }
+  const { stdout: raw } = await run('skopeo', [
+    'inspect',
+    '--raw',
+    '--tls-verify=false',
+    '--creds',
+    `${secured.username}:${secured.password}`,
+    `docker://${ref}:1.0`,
+  ]);
+  assert.deepEqual(metadata['containerimage.descriptor'], {
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: metadata['containerimage.digest'],
+    size: Buffer.byteLength(raw),
+  });
+  assert.equal(JSON.parse(raw).config.digest, metadata['containerimage.config.digest']);
+});
+
+test('--metadata-file names a local build by its normalised tags', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'FROM BASE\nENV A=1\n' });
+  const metadataFile = join(fixture.dir, 'local-metadata.json');
+  const result = await slipway([
+    'build',
+    '--progress=quiet',
+    '-t',
+    'metadata-app',
+    '-t',
+    'team/metadata-app:2',
+    '--insecure-registry',
+    fixture.registry.host,
+    '--metadata-file',
+    metadataFile,
+    context,
+  ]);
+  assert.equal(result.status, 0, result.stderr);
+  const metadata = JSON.parse(await readFile(metadataFile, 'utf8'));
+  assert.deepEqual(Object.keys(metadata), [
+    'containerimage.config.digest',
+    'containerimage.descriptor',
+    'containerimage.digest',
+    'image.name',
+  ]);
+  assert.equal(
+    metadata['image.name'],
+    'docker.io/library/metadata-app:latest,docker.io/team/metadata-app:2',
+  );
+  assert.equal(result.stdout, `${metadata['containerimage.config.digest']}\n`);
 });
 
 test('a failing RUN names the stage, the Dockerfile line, the exit code and its last output', async () => {
