@@ -280,6 +280,10 @@ test('COPY mistakes in the context or the image are input errors at their line',
     ['COPY app.txt /etc/passwd/app.txt', 'cannot copy into /etc/passwd: it is not a directory'],
     ['COPY app[.txt /x', 'syntax error in pattern "app[.txt"'],
     ['COPY loop /x', 'too many levels of symbolic links in /loop'],
+    [
+      'COPY --chown=ghost app.txt /x',
+      "unable to find user ghost: no entry named ghost in the image's /etc/passwd",
+    ],
   ];
   for (const [line, message] of cases) {
     const context = await makeContext(fixture, {
