@@ -141,6 +141,19 @@ test('--metadata-file names a local build by its normalised tags', async () => {
   assert.equal(result.stdout, `${metadata['containerimage.config.digest']}\n`);
 });
 
+test('--progress plain to a file or pipe prints RUN output without ANSI escapes', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile:
+      "FROM BASE\nRUN printf '[\\033[1;34mINFO\\033[m] BUILD \\033[1;32mSUCCESS\\033[0m\\n'" +
+      " && printf '\\033[31mfailing\\033[0m\\n' && exit 3\n",
+  });
+  const result = await slipway(['build', '--progress=plain', context]);
+  assert.equal(result.status, 1, result.stderr);
+  assert.match(result.stderr, /\n#3 \d+\.\d{3} \[INFO\] BUILD SUCCESS\n#3 \d+\.\d{3} failing\n/);
+  assert.match(result.stderr, /exit code: 3\n\[INFO\] BUILD SUCCESS\nfailing\n/);
+  assert.equal(result.stderr.includes('\u001b'), false);
+});
+
 test('a failing RUN names the stage, the Dockerfile line, the exit code and its last output', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: 'FROM BASE AS app\nRUN echo preparing\nRUN echo first; echo second; exit 7\n',
