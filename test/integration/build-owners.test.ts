@@ -6,6 +6,7 @@ import {
   type BuildFixture,
   build,
   makeContext,
+  readImage,
   startBuildFixture,
   unpackWithUmoci,
 } from '../harness/build.js';
@@ -116,5 +117,22 @@ test('COPY --chown with a name the image lacks fails at its line naming the name
   });
   await assert.rejects(build(fixture, group), {
     message: "unable to find group ghosts: no entry named ghosts in the image's /etc/group",
+  });
+});
+
+test('B18: USER with a name the image lacks is kept until a RUN needs it, which fails', async () => {
+  const kept = await makeContext(fixture, { Dockerfile: 'FROM BASE\nUSER ghost\n' });
+  const result = await build(fixture, kept);
+  const { config } = await readImage(fixture, result.digest);
+  assert.equal(config.config?.User, 'ghost');
+
+  const ran = await makeContext(fixture, { Dockerfile: 'FROM BASE\nUSER ghost\nRUN true\n' });
+  await assert.rejects(build(fixture, ran), (error: Error & { describe(): string }) => {
+    assert.equal(
+      error.describe(),
+      'Dockerfile:3:1: unable to find user ghost: no matching entries in passwd file\n' +
+        '  hint: add the user to the image (useradd/adduser) or give a numeric uid',
+    );
+    return true;
   });
 });
