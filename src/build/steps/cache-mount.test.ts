@@ -59,7 +59,7 @@ test('a released copy is reused and keeps its content; a later build may get any
   await rm(root, { recursive: true });
 });
 
-test('shared and locked use the first copy; locked holds its lock until released', async () => {
+test('shared uses the first copy; locked takes any free copy and waits while all are held', async () => {
   const { root, base, temp } = await cacheRoot();
   const locked = await openCacheDir(base, 'locked', owner, temp);
   assert.equal(locked.dir, base);
@@ -68,7 +68,16 @@ test('shared and locked use the first copy; locked holds its lock until released
   const priv = await openCacheDir(base, 'private', owner, temp);
   assert.equal(priv.dir, cacheCopyDir(base, 1));
   await priv.release();
+
+  const second = await openCacheDir(base, 'locked', owner, temp);
+  assert.equal(second.dir, cacheCopyDir(base, 1));
+  const waiting = openCacheDir(base, 'locked', owner, temp);
+  await second.release();
+  const third = await waiting;
+  assert.equal(third.dir, cacheCopyDir(base, 1));
+  await third.release();
   await shared.release();
   await locked.release();
+  assert.deepEqual((await readdir(join(root, 'mounts'))).sort(), ['abc', 'abc-copy1']);
   await rm(root, { recursive: true });
 });

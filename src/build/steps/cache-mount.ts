@@ -1,11 +1,12 @@
-import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { acquireDirLock } from './lock.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tryDirLock } from './lock.js';
 
 // The folders of one cache mount id, as BuildKit keeps them: `shared` uses
-// the first copy with no lock, `locked` waits for it, and `private` takes the
-// first copy no other step holds. When every copy is held, `private` makes
-// one more and keeps it, so a later build may get any of them.
+// the first copy with no lock; `locked` and `private` take the first copy no
+// other step holds. When every copy is held, `locked` waits and `private`
+// makes one more and keeps it, so a later build may get any of them.
 //
 // The bound: a copy is only made when all existing copies are held at that
 // moment, so their number never passes the peak count of steps that used the
@@ -14,6 +15,8 @@ import { acquireDirLock } from './lock.js';
 
 /** The most folders kept for one cache id. */
 export const MAX_CACHE_COPIES = 4;
+
+const LOCK_POLL_MS = 100;
 
 /** How a cache folder is made the first time (BuildKit's uid, gid, mode). */
 export interface CacheOwner {
@@ -48,20 +51,43 @@ export async function openCacheDir(
     return { dir: base, kept: true, release: async () => {} };
   }
   if (sharing === 'locked') {
-    const release = await acquireDirLock(`${base}.lock`, true);
-    await makeCacheDir(base, owner);
-    return { dir: base, kept: true, release };
+    // Any copy no one holds will do; wait only while every copy is held.
+    for (;;) {
+      const free = await takeFreeCopy(base, owner, false);
+      if (free) return free;
+      await sleep(LOCK_POLL_MS);
+    }
   }
+  const free = await takeFreeCopy(base, owner, true);
+  if (free) return free;
+  const dir = await mkdtemp(join(tempDir, 'cache-'));
+  await applyOwner(dir, owner);
+  return { dir, kept: false, release: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The first copy no other step holds, held now; `grow` may make the next copy. */
+async function takeFreeCopy(
+  base: string,
+  owner: CacheOwner,
+  grow: boolean,
+): Promise<OpenedCache | undefined> {
   for (let n = 0; n < MAX_CACHE_COPIES; n++) {
     const dir = cacheCopyDir(base, n);
-    const release = await acquireDirLock(`${dir}.lock`, false);
+    // Copies are made in order, so the first missing one ends the list.
+    if (!grow && n > 0 && !(await exists(dir))) return undefined;
+    const release = await tryDirLock(`${dir}.lock`);
     if (!release) continue;
     await makeCacheDir(dir, owner);
     return { dir, kept: true, release };
   }
-  const dir = await mkdtemp(join(tempDir, 'cache-'));
-  await applyOwner(dir, owner);
-  return { dir, kept: false, release: () => rm(dir, { recursive: true, force: true }) };
+  return undefined;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function makeCacheDir(dir: string, owner: CacheOwner): Promise<void> {
