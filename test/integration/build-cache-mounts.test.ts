@@ -71,7 +71,7 @@ COPY --from=b /seen /b-seen
 `;
 }
 
-test('the folder private gave a concurrent user is kept: a later build gets either copy', async () => {
+test('the folder private gave a concurrent user is kept: later builds get either', async () => {
   const token = randomBytes(4).toString('hex');
   const write = privatePair(token, '1', 'echo NAME > /p/who && cat /p/who > /seen');
   await build(fixture, await makeContext(fixture, { Dockerfile: write }), { tags: ['priv-1'] });

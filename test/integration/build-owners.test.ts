@@ -27,7 +27,7 @@ async function owner(rootfs: string, path: string): Promise<string> {
   return `${uid}:${gid}`;
 }
 
-test('B18: USER with numeric ids that have no entry runs as them; a name as its entry', async () => {
+test('B18: USER with numeric ids and no entry runs as them; a name as its entry', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: `FROM BASE
 USER 1000:1000
@@ -46,7 +46,7 @@ RUN id -u > /tmp/uid-only && id -g >> /tmp/uid-only
   assert.equal(await owner(rootfs, 'tmp/numeric'), '1000:1000');
 });
 
-test('B19: COPY --chown with a uid alone and no entry owns files and made folders uid:uid', async () => {
+test('B19: COPY --chown=UID with no entry owns files and made folders UID:UID', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: 'FROM BASE\nCOPY --chown=1001 lib/ /deployments/lib/\n',
     'lib/a.jar': 'jar\n',
@@ -64,7 +64,7 @@ test('B19: COPY --chown with a uid alone and no entry owns files and made folder
   ]);
 });
 
-test('B20: COPY --from --chown names resolve in the destination stage; USER then writes', async () => {
+test('B20: COPY --from --chown names resolve in the destination stage', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: `FROM BASE AS b
 WORKDIR /home/node
@@ -120,7 +120,7 @@ test('COPY --chown with a name the image lacks fails at its line naming the name
   });
 });
 
-test('B18: USER with a name the image lacks is kept until a RUN needs it, which fails', async () => {
+test('B18: USER with a name the image lacks stands until a RUN needs it', async () => {
   const kept = await makeContext(fixture, { Dockerfile: 'FROM BASE\nUSER ghost\n' });
   const result = await build(fixture, kept);
   const { config } = await readImage(fixture, result.digest);

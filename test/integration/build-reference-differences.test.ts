@@ -69,7 +69,7 @@ RUN echo "file3=[$file3]" > /arg.txt
   assert.equal(await readFile(join(rootfs, 'arg.txt'), 'utf8'), 'file3=[]\n');
 });
 
-test('Dockerfile_test_issue_519: a stage name with capitals is a stage, found in any case', async () => {
+test('Dockerfile_test_issue_519: a stage name with capitals is found in any case', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: `FROM BASE AS base_stage
 RUN touch /meow.txt

@@ -15,7 +15,7 @@ async function cacheRoot(): Promise<{ root: string; base: string; temp: string }
   return { root, base: join(root, 'mounts', 'abc'), temp: root };
 }
 
-test('private makes a kept copy per concurrent user up to the bound, then throwaway folders', async () => {
+test('private keeps a copy per concurrent user up to the bound, then throwaway ones', async () => {
   const { root, base, temp } = await cacheRoot();
   const held: OpenedCache[] = [];
   for (let n = 0; n < MAX_CACHE_COPIES; n++) {
@@ -40,7 +40,7 @@ test('private makes a kept copy per concurrent user up to the bound, then throwa
   await rm(root, { recursive: true });
 });
 
-test('a released copy is reused and keeps its content; a later build may get any copy', async () => {
+test('a released copy is reused with its content; later users may get any copy', async () => {
   const { root, base, temp } = await cacheRoot();
   const first = await openCacheDir(base, 'private', owner, temp);
   const second = await openCacheDir(base, 'private', owner, temp);
@@ -59,7 +59,7 @@ test('a released copy is reused and keeps its content; a later build may get any
   await rm(root, { recursive: true });
 });
 
-test('shared uses the first copy; locked takes any free copy and waits while all are held', async () => {
+test('shared uses the first copy; locked takes a free copy, waits while all are held', async () => {
   const { root, base, temp } = await cacheRoot();
   const locked = await openCacheDir(base, 'locked', owner, temp);
   assert.equal(locked.dir, base);
