@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cacheCopyDir, MAX_CACHE_COPIES, type OpenedCache, openCacheDir } from './cache-mount.js';
 
 // Cache copies on a real folder: private makes a kept copy only when every
-// copy is held, reuses the copies after, and stops keeping at the bound.
+// copy is held, reuses the copies after, and stops keeping at the bound;
+// shared users hold a copy together, apart from the steps that want one alone.
 
 const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, mode: 0o750 };
 
@@ -59,25 +61,47 @@ test('a released copy is reused with its content; later users may get any copy',
   await rm(root, { recursive: true });
 });
 
-test('shared uses the first copy; locked takes a free copy, waits while all are held', async () => {
+test('shared users hold a copy together; one wanting it alone takes another or waits', async () => {
   const { root, base, temp } = await cacheRoot();
-  const locked = await openCacheDir(base, 'locked', owner, temp);
-  assert.equal(locked.dir, base);
   const shared = await openCacheDir(base, 'shared', owner, temp);
-  assert.equal(shared.dir, base);
+  const sharedToo = await openCacheDir(base, 'shared', owner, temp);
+  assert.deepEqual([shared.dir, sharedToo.dir], [base, base]);
   const priv = await openCacheDir(base, 'private', owner, temp);
   assert.equal(priv.dir, cacheCopyDir(base, 1));
-  await priv.release();
 
-  const second = await openCacheDir(base, 'locked', owner, temp);
-  assert.equal(second.dir, cacheCopyDir(base, 1));
   const waiting = openCacheDir(base, 'locked', owner, temp);
-  await second.release();
-  const third = await waiting;
-  assert.equal(third.dir, cacheCopyDir(base, 1));
-  await third.release();
   await shared.release();
+  await priv.release();
+  const locked = await waiting;
+  assert.equal(locked.dir, cacheCopyDir(base, 1));
   await locked.release();
-  assert.deepEqual((await readdir(join(root, 'mounts'))).sort(), ['abc', 'abc-copy1']);
+  await sharedToo.release();
+  const copies = (await readdir(join(root, 'mounts'))).filter((n) => !n.endsWith('.shared'));
+  assert.deepEqual(copies.sort(), ['abc', 'abc-copy1']);
+  await rm(root, { recursive: true });
+});
+
+test('a step holding a copy alone sends shared users to another copy, together', async () => {
+  const { root, base, temp } = await cacheRoot();
+  const locked = await openCacheDir(base, 'locked', owner, temp);
+  const shared = await openCacheDir(base, 'shared', owner, temp);
+  const sharedToo = await openCacheDir(base, 'shared', owner, temp);
+  assert.deepEqual(
+    [locked.dir, shared.dir, sharedToo.dir],
+    [base, cacheCopyDir(base, 1), cacheCopyDir(base, 1)],
+  );
+  for (const cache of [locked, shared, sharedToo]) await cache.release();
+  await rm(root, { recursive: true });
+});
+
+test('the mark of a shared user that died does not hold the copy', async () => {
+  const { root, base, temp } = await cacheRoot();
+  const dead = spawnSync('true').pid;
+  await mkdir(`${base}.shared`, { recursive: true });
+  await writeFile(join(`${base}.shared`, 'gone'), JSON.stringify({ pid: dead, host: hostname() }));
+  const priv = await openCacheDir(base, 'private', owner, temp);
+  assert.equal(priv.dir, base);
+  assert.deepEqual(await readdir(`${base}.shared`), []);
+  await priv.release();
   await rm(root, { recursive: true });
 });

@@ -1,12 +1,14 @@
 import { chmod, chown, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tryDirLock } from './lock.js';
+import { lockHeld, tryDirLock } from './lock.js';
+import { holdShared, sharedHeld } from './shared-hold.js';
 
-// The folders of one cache mount id, as BuildKit keeps them: `shared` uses
-// the first copy with no lock; `locked` and `private` take the first copy no
-// other step holds. When every copy is held, `locked` waits and `private`
-// makes one more and keeps it, so a later build may get any of them.
+// The folders of one cache mount id, as BuildKit keeps them. `shared` steps
+// hold the first copy no step holds alone, together; `locked` and `private`
+// take the first copy no step holds at all. When every copy is held, `locked`
+// waits, `shared` and `private` make one more and keep it, so a later build
+// may get any of them.
 //
 // The bound: a copy is only made when all existing copies are held at that
 // moment, so their number never passes the peak count of steps that used the
@@ -46,40 +48,61 @@ export async function openCacheDir(
   tempDir: string,
 ): Promise<OpenedCache> {
   await mkdir(dirname(base), { recursive: true });
-  if (sharing === 'shared') {
-    await makeCacheDir(base, owner);
-    return { dir: base, kept: true, release: async () => {} };
-  }
-  if (sharing === 'locked') {
-    // Any copy no one holds will do; wait only while every copy is held.
-    for (;;) {
-      const free = await takeFreeCopy(base, owner, false);
-      if (free) return free;
-      await sleep(LOCK_POLL_MS);
-    }
-  }
-  const free = await takeFreeCopy(base, owner, true);
-  if (free) return free;
+  const taken =
+    sharing === 'shared'
+      ? await takeCopy(base, owner, true, holdTogether)
+      : sharing === 'private'
+        ? await takeCopy(base, owner, true, holdAlone)
+        : await waitForFreeCopy(base, owner);
+  if (taken) return taken;
   const dir = await mkdtemp(join(tempDir, 'cache-'));
   await applyOwner(dir, owner);
   return { dir, kept: false, release: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** The first copy no other step holds, held now; `grow` may make the next copy. */
-async function takeFreeCopy(
+type Release = () => Promise<void>;
+
+/** Any copy no one holds; wait only while every copy is held. */
+async function waitForFreeCopy(base: string, owner: CacheOwner): Promise<OpenedCache> {
+  for (;;) {
+    const free = await takeCopy(base, owner, false, holdAlone);
+    if (free) return free;
+    await sleep(LOCK_POLL_MS);
+  }
+}
+
+/** The first copy `hold` gets, made if it is new; without `grow` only existing copies. */
+async function takeCopy(
   base: string,
   owner: CacheOwner,
   grow: boolean,
+  hold: (dir: string) => Promise<Release | undefined>,
 ): Promise<OpenedCache | undefined> {
   for (let n = 0; n < MAX_CACHE_COPIES; n++) {
     const dir = cacheCopyDir(base, n);
     // Copies are made in order, so the first missing one ends the list.
     if (!grow && n > 0 && !(await exists(dir))) return undefined;
-    const release = await tryDirLock(`${dir}.lock`);
+    const release = await hold(dir);
     if (!release) continue;
     await makeCacheDir(dir, owner);
     return { dir, kept: true, release };
   }
+  return undefined;
+}
+
+/** Hold a copy alone (locked, private): its lock, and no shared holder. */
+async function holdAlone(dir: string): Promise<Release | undefined> {
+  const release = await tryDirLock(`${dir}.lock`);
+  if (!release || !(await sharedHeld(`${dir}.shared`))) return release;
+  await release();
+  return undefined;
+}
+
+/** Hold a copy with the other shared users, unless a step holds it alone. */
+async function holdTogether(dir: string): Promise<Release | undefined> {
+  const release = await holdShared(`${dir}.shared`);
+  if (!(await lockHeld(`${dir}.lock`))) return release;
+  await release();
   return undefined;
 }
 

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tryDirLock } from './lock.js';
+import { lockHeld, tryDirLock } from './lock.js';
 
 // The cache-mount lock: held while its folder exists; a dead owner's lock is broken.
 
@@ -45,5 +45,19 @@ test('a lock of a live process on another host is left alone', async () => {
   const owner = { pid: process.pid, host: `not-${hostname()}` };
   await writeFile(join(path, 'owner'), JSON.stringify(owner));
   assert.equal(await tryDirLock(path), undefined);
+  await rm(dir, { recursive: true });
+});
+
+test('lockHeld: absent or dead is free (the dead lock is broken), live is held', async () => {
+  const { dir, path } = await lockPath();
+  assert.equal(await lockHeld(path), false);
+  const release = await tryDirLock(path);
+  assert.equal(await lockHeld(path), true);
+  await release?.();
+  await mkdir(path);
+  const dead = spawnSync('true').pid;
+  await writeFile(join(path, 'owner'), JSON.stringify({ pid: dead, host: hostname() }));
+  assert.equal(await lockHeld(path), false);
+  assert.deepEqual(await readdir(dir), []);
   await rm(dir, { recursive: true });
 });

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { processIsGone } from '../../store/index.js';
@@ -56,4 +56,13 @@ async function breakIfStale(path: string): Promise<boolean> {
   }
   await rm(aside, { recursive: true, force: true });
   return true;
+}
+
+/** Whether a live process holds the lock; a dead owner's lock is broken first. */
+export async function lockHeld(path: string): Promise<boolean> {
+  await breakIfStale(path);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
