@@ -114,3 +114,18 @@ RUN --mount=type=cache,id=other-${token},target=/o ls -A /o > /other
   assert.equal(await readFile(join(kept, 'seen'), 'utf8'), 'kept\n');
   assert.equal(await readFile(join(kept, 'other'), 'utf8'), '');
 });
+
+test('two mounts of one cache id in one RUN share its folder, whatever their sharing', async () => {
+  const token = randomBytes(4).toString('hex');
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM BASE
+RUN --mount=type=cache,id=twice-${token},target=/a,sharing=locked \
+--mount=type=cache,id=twice-${token},target=/b \
+--mount=type=cache,id=twice-${token},target=/c,sharing=private \
+echo one > /a/f && cat /b/f /c/f > /seen
+`,
+  });
+  await build(fixture, context, { tags: ['cache-twice'] });
+  const rootfs = await unpackWithUmoci(fixture, 'cache-twice');
+  assert.equal(await readFile(join(rootfs, 'seen'), 'utf8'), 'one\none\n');
+});

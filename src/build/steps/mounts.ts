@@ -29,13 +29,20 @@ export async function prepareMounts(run: StageRun, instruction: RunInstruction) 
   const keys: KeyPart[] = [];
   const openers: (() => Promise<SandboxMount[]>)[] = [];
   const closers: (() => Promise<void>)[] = [];
+  // Mounts of one id in one RUN share a folder, as BuildKit's do (and a
+  // second lock on it would wait for the first for ever).
+  const caches = new Map<string, Promise<string>>();
   const env: string[] = [];
   for (const mount of instruction.mounts) {
     const target = mountTarget(run, mount);
     if (mount.type === 'cache') {
       const id = mount.id ?? target;
       keys.push(['cache', id, target, mount.sharing ?? 'shared']);
-      openers.push(() => openCache(run, mount, id, target, closers));
+      openers.push(async () => {
+        const dir = caches.get(id) ?? openCache(run, mount, id, closers);
+        caches.set(id, dir);
+        return [{ type: 'bind', source: await dir, target, readonly: mount.readOnly }];
+      });
     } else if (mount.type === 'tmpfs') {
       keys.push(['tmpfs', target]);
       openers.push(async () => [{ type: 'tmpfs', target, size: mount.size }]);
@@ -93,15 +100,13 @@ async function openCache(
   run: StageRun,
   mount: Mount,
   id: string,
-  target: string,
   closers: (() => Promise<void>)[],
-): Promise<SandboxMount[]> {
+): Promise<string> {
   const name = createHash('sha256').update(id).digest('hex').slice(0, 32);
   const base = join(run.env.cacheMountsDir, name);
-  const sharing = mount.sharing ?? 'shared';
-  const cache = await openCacheDir(base, sharing, mount, run.env.tempDir);
+  const cache = await openCacheDir(base, mount.sharing ?? 'shared', mount, run.env.tempDir);
   closers.push(cache.release);
-  return [{ type: 'bind', source: cache.dir, target, readonly: mount.readOnly }];
+  return cache.dir;
 }
 
 async function openSecret(
