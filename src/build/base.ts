@@ -43,6 +43,8 @@ export class BaseImages {
     string,
     { source: ImageSource; manifest: RawManifest; name: string }
   >();
+  /** Blobs being fetched: stages on the same base wait for one download. */
+  private readonly fetching = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: OciStore,
@@ -150,9 +152,16 @@ export class BaseImages {
   }
 
   /** Store a blob of a base image with where it came from, so a push can mount it. */
-  private async fetch(source: ImageSource, descriptor: Descriptor): Promise<void> {
-    await this.store.writeBlob(await source.fetchBlob(descriptor), descriptor);
-    await this.store.recordBlobSources(descriptor.digest, blobOrigins(source));
+  private fetch(source: ImageSource, descriptor: Descriptor): Promise<void> {
+    let fetched = this.fetching.get(descriptor.digest);
+    if (!fetched) {
+      fetched = (async () => {
+        await this.store.writeBlob(await source.fetchBlob(descriptor), descriptor);
+        await this.store.recordBlobSources(descriptor.digest, blobOrigins(source));
+      })().finally(() => this.fetching.delete(descriptor.digest));
+      this.fetching.set(descriptor.digest, fetched);
+    }
+    return fetched;
   }
 }
 

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { lineFor } from '../util/ansi.js';
 import { loadCommands } from './commands/index.js';
 import { packageVersion } from './commands/version.js';
 import { makeContext } from './context.js';
@@ -23,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof ReportedError) return error.status;
     const { status, text } = describeFailure(error);
-    context.stderr.write(`${context.masker.mask(text)}\n`);
+    context.stderr.write(`${context.masker.mask(lineFor(context.stderr)(text))}\n`);
     return status;
   }
 }

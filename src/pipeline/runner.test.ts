@@ -269,3 +269,27 @@ test("the pipeline's stepTimeout bounds every step without a timeout of its own"
     ],
   );
 });
+
+test("a step's log file has its output without ANSI escapes; the event keeps them", async () => {
+  const seen: string[] = [];
+  const report = await runPipeline(
+    await options(
+      [
+        'stages:',
+        '  - name: s',
+        '    steps:',
+        '      - step: test@fake',
+        '        name: maven',
+        '        say: "[\\e[1;34mINFO\\e[m] BUILD \\e[1;32mSUCCESS\\e[0m"',
+      ],
+      { emit: (event) => seen.push(event.message ?? event.kind) },
+    ),
+  );
+  const log = await readFile(report.steps[0]?.log ?? '', 'utf8');
+  assert.equal(log.split('\n')[1], '[INFO] BUILD SUCCESS');
+  assert.equal(log.includes('\u001b'), false);
+  assert.ok(
+    seen.includes('[\u001b[1;34mINFO\u001b[m] BUILD \u001b[1;32mSUCCESS\u001b[0m'),
+    seen.join('|'),
+  );
+});

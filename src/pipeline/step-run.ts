@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, messageOf, SlipwayError } from '../errors/index.js';
 import { type Emit, scoped } from '../log/index.js';
+import { stripAnsi } from '../util/ansi.js';
 import type { Stage, StepNode } from './model.js';
 import { parseParamsFile } from './params-file.js';
 import { formatDuration, type StepResult } from './report.js';
@@ -52,7 +53,8 @@ export async function runStep(
   const emit: Emit = (event) => {
     const text = `${event.scope ? `[${event.scope}] ` : ''}${event.message ?? event.kind}`;
     if (event.kind === 'step.output' || event.level !== 'debug') {
-      log.write(`${state.masker.mask(text)}\n`);
+      // The log is a file, never a terminal: tools' colour codes do not go in.
+      log.write(`${state.masker.mask(stripAnsi(text))}\n`);
     }
     forward(event);
   };

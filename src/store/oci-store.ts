@@ -91,7 +91,7 @@ export class OciStore implements ImageSource, ImageTarget {
     }
     if (!descriptor) {
       throw new SlipwayError('MANIFEST_UNKNOWN', `no image named ${selector} in ${this.dir}`, {
-        hint: 'list the names with `slipway images` or pull the image first',
+        hint: 'list the names with `slipway images`, or pull the image first',
       });
     }
     const bytes = await this.readBlob(descriptor);

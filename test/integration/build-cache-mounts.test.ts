@@ -12,8 +12,8 @@ import {
 } from '../harness/build.js';
 
 // RUN --mount=type=cache in the real sandbox: sharing=locked serialises two
-// parallel stages, sharing=private gives a concurrent user a fresh folder, the
-// content is kept between builds by id (--no-cache keeps it too, as BuildKit
+// parallel stages, sharing=private gives a concurrent user a fresh folder that
+// is kept as a second copy for later builds, the content is kept between builds by id (--no-cache keeps it too, as BuildKit
 // does) and uid, gid and mode set the folder the cache creates.
 
 let fixture: BuildFixture;
@@ -57,6 +57,38 @@ RUN ${locked} cat /l/log > /locked-log
   assert.equal(await readFile(join(rootfs, 'b-private'), 'utf8'), 'b\n');
 });
 
+/** Two parallel stages whose private-cache step runs while the other's does. */
+function privatePair(token: string, round: string, command: string): string {
+  const meetMount = `--mount=type=cache,id=meet-${token}-${round},target=/r`;
+  const priv = `--mount=type=cache,id=private-${token},sharing=private,target=/p`;
+  const stage = (name: string, other: string) => `FROM BASE AS ${name}
+RUN ${priv} ${meetMount} ${command.replaceAll('NAME', name)} && \
+${meet(`${name}-in`, `${other}-in`)}
+`;
+  return `${stage('a', 'b')}${stage('b', 'a')}FROM BASE
+COPY --from=a /seen /a-seen
+COPY --from=b /seen /b-seen
+`;
+}
+
+test('the folder private gave a concurrent user is kept: later builds get either', async () => {
+  const token = randomBytes(4).toString('hex');
+  const write = privatePair(token, '1', 'echo NAME > /p/who && cat /p/who > /seen');
+  await build(fixture, await makeContext(fixture, { Dockerfile: write }), { tags: ['priv-1'] });
+  const first = await unpackWithUmoci(fixture, 'priv-1');
+  assert.equal(await readFile(join(first, 'a-seen'), 'utf8'), 'a\n');
+  assert.equal(await readFile(join(first, 'b-seen'), 'utf8'), 'b\n');
+
+  const read = privatePair(token, '2', 'cat /p/who > /seen');
+  await build(fixture, await makeContext(fixture, { Dockerfile: read }), { tags: ['priv-2'] });
+  const second = await unpackWithUmoci(fixture, 'priv-2');
+  const seen = [
+    await readFile(join(second, 'a-seen'), 'utf8'),
+    await readFile(join(second, 'b-seen'), 'utf8'),
+  ];
+  assert.deepEqual(seen.sort(), ['a\n', 'b\n']);
+});
+
 test('a cache is kept by id across Dockerfiles and --no-cache; uid, gid and mode apply', async () => {
   const token = randomBytes(4).toString('hex');
   const first = await makeContext(fixture, {
@@ -81,4 +113,19 @@ RUN --mount=type=cache,id=other-${token},target=/o ls -A /o > /other
   assert.equal(await readFile(join(kept, 'stat'), 'utf8'), '1234 5678 750\n');
   assert.equal(await readFile(join(kept, 'seen'), 'utf8'), 'kept\n');
   assert.equal(await readFile(join(kept, 'other'), 'utf8'), '');
+});
+
+test('two mounts of one cache id in one RUN share its folder, whatever their sharing', async () => {
+  const token = randomBytes(4).toString('hex');
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM BASE
+RUN --mount=type=cache,id=twice-${token},target=/a,sharing=locked \
+--mount=type=cache,id=twice-${token},target=/b \
+--mount=type=cache,id=twice-${token},target=/c,sharing=private \
+echo one > /a/f && cat /b/f /c/f > /seen
+`,
+  });
+  await build(fixture, context, { tags: ['cache-twice'] });
+  const rootfs = await unpackWithUmoci(fixture, 'cache-twice');
+  assert.equal(await readFile(join(rootfs, 'seen'), 'utf8'), 'one\none\n');
 });

@@ -94,6 +94,64 @@ test('--push sends every tag to an authenticated registry; skopeo reads it back'
     assert.equal(inspected.Digest, metadata['containerimage.digest']);
     assert.equal(inspected.Layers.length, 2);
   }
+  const { stdout: raw } = await run('skopeo', [
+    'inspect',
+    '--raw',
+    '--tls-verify=false',
+    '--creds',
+    `${secured.username}:${secured.password}`,
+    `docker://${ref}:1.0`,
+  ]);
+  assert.deepEqual(metadata['containerimage.descriptor'], {
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: metadata['containerimage.digest'],
+    size: Buffer.byteLength(raw),
+  });
+  assert.equal(JSON.parse(raw).config.digest, metadata['containerimage.config.digest']);
+});
+
+test('--metadata-file names a local build by its normalised tags', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'FROM BASE\nENV A=1\n' });
+  const metadataFile = join(fixture.dir, 'local-metadata.json');
+  const result = await slipway([
+    'build',
+    '--progress=quiet',
+    '-t',
+    'metadata-app',
+    '-t',
+    'team/metadata-app:2',
+    '--insecure-registry',
+    fixture.registry.host,
+    '--metadata-file',
+    metadataFile,
+    context,
+  ]);
+  assert.equal(result.status, 0, result.stderr);
+  const metadata = JSON.parse(await readFile(metadataFile, 'utf8'));
+  assert.deepEqual(Object.keys(metadata), [
+    'containerimage.config.digest',
+    'containerimage.descriptor',
+    'containerimage.digest',
+    'image.name',
+  ]);
+  assert.equal(
+    metadata['image.name'],
+    'docker.io/library/metadata-app:latest,docker.io/team/metadata-app:2',
+  );
+  assert.equal(result.stdout, `${metadata['containerimage.config.digest']}\n`);
+});
+
+test('--progress plain to a file or pipe prints RUN output without ANSI escapes', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile:
+      "FROM BASE\nRUN printf '[\\033[1;34mINFO\\033[m] BUILD \\033[1;32mSUCCESS\\033[0m\\n'" +
+      " && printf '\\033[31mfailing\\033[0m\\n' && exit 3\n",
+  });
+  const result = await slipway(['build', '--progress=plain', context]);
+  assert.equal(result.status, 1, result.stderr);
+  assert.match(result.stderr, /\n#3 \d+\.\d{3} \[INFO\] BUILD SUCCESS\n#3 \d+\.\d{3} failing\n/);
+  assert.match(result.stderr, /exit code: 3\n\[INFO\] BUILD SUCCESS\nfailing\n/);
+  assert.equal(result.stderr.includes('\u001b'), false);
 });
 
 test('a failing RUN names the stage, the Dockerfile line, the exit code and its last output', async () => {
@@ -235,6 +293,10 @@ test('COPY mistakes in the context or the image are input errors at their line',
     ['COPY app.txt /etc/passwd/app.txt', 'cannot copy into /etc/passwd: it is not a directory'],
     ['COPY app[.txt /x', 'syntax error in pattern "app[.txt"'],
     ['COPY loop /x', 'too many levels of symbolic links in /loop'],
+    [
+      'COPY --chown=ghost app.txt /x',
+      "unable to find user ghost: no entry named ghost in the image's /etc/passwd",
+    ],
   ];
   for (const [line, message] of cases) {
     const context = await makeContext(fixture, {

@@ -28,10 +28,17 @@ async function lookupId(
   what: 'user' | 'group',
 ): Promise<number> {
   if (/^\d+$/.test(name)) return Number(name);
-  const entry = await findEntry(rootfs, file, name);
+  const text = await readAccounts(rootfs, file);
+  const entry = text === undefined ? undefined : findEntry(text, name);
   if (entry) return Number(entry[2]);
-  throw new InputError('UNKNOWN_OWNER', `unable to find ${what} ${name}: no entry in ${file}`, {
-    hint: `add the ${what} to the image first, or use a numeric id`,
+  // BuildKit fails here too ("unable to find user"): a name needs an entry.
+  const why =
+    text === undefined
+      ? `the image has no ${file}`
+      : `no entry named ${name} in the image's ${file}`;
+  const tools = what === 'user' ? 'useradd or adduser' : 'groupadd or addgroup';
+  throw new InputError('UNKNOWN_OWNER', `unable to find ${what} ${name}: ${why}`, {
+    hint: `add the ${what} in an earlier RUN (${tools}), or use numeric ids: --chown=UID:GID`,
   });
 }
 
@@ -45,19 +52,28 @@ export async function fileOpOwner(rootfs: string, spec: string): Promise<Owner> 
   let owner: Owner = { uid: 0, gid: 0 };
   if (/^\d+$/.test(user)) owner = { uid: Number(user), gid: Number(user) };
   else {
-    const entry = await findEntry(rootfs, '/etc/passwd', user);
+    const entry = await findFileEntry(rootfs, '/etc/passwd', user);
     if (entry) owner = { uid: Number(entry[2]), gid: Number(entry[3]) || 0 };
   }
   if (group === undefined) return owner;
   if (/^\d+$/.test(group)) return { uid: owner.uid, gid: Number(group) };
-  const entry = await findEntry(rootfs, '/etc/group', group);
+  const entry = await findFileEntry(rootfs, '/etc/group', group);
   return entry ? { uid: owner.uid, gid: Number(entry[2]) } : owner;
 }
 
-async function findEntry(rootfs: string, file: string, name: string) {
-  const text = await readFile(await resolveInRoot(rootfs, file), 'utf8').catch(() => '');
+/** An account file of the image, or undefined when it has none. */
+async function readAccounts(rootfs: string, file: string): Promise<string | undefined> {
+  return readFile(await resolveInRoot(rootfs, file), 'utf8').catch(() => undefined);
+}
+
+function findEntry(text: string, name: string) {
   return text
     .split('\n')
     .map((line) => line.split(':'))
     .find((fields) => fields[0] === name && /^\d+$/.test(fields[2] ?? ''));
+}
+
+async function findFileEntry(rootfs: string, file: string, name: string) {
+  const text = await readAccounts(rootfs, file);
+  return text === undefined ? undefined : findEntry(text, name);
 }

@@ -4,7 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,13 +18,13 @@ import type { SandboxResult } from './types.js';
 
 const exec = promisify(execFile);
 
-/**
- * Where runc keeps the state of slipway's containers: /run/slipway/runc for
- * root, a folder of the host user's own in a rootless build.
- */
+/** Where runc keeps the state of slipway's containers when slipway runs as root. */
+export const RUNC_STATE_ROOT = '/run/slipway/runc';
+
+/** The state root for this process: root's, or a folder of the host user's own rootless. */
 export function runcStateRoot(): string {
   const namespace = currentUserNamespace();
-  if (namespace === undefined) return '/run/slipway/runc';
+  if (namespace === undefined) return RUNC_STATE_ROOT;
   return join(tmpdir(), `slipway-runc-${hostId(namespace.uids, 0)}`);
 }
 
@@ -68,14 +68,15 @@ export async function runWithRunc(run: PreparedRun): Promise<SandboxResult> {
   }
 }
 
-/** Delete containers left by slipway processes that no longer run. */
+/**
+ * Delete containers left by slipway processes that no longer run. runc keeps
+ * one folder per container under its root, so reading that folder finds them
+ * without starting `runc list`.
+ */
 export async function deleteStaleContainers(): Promise<string[]> {
   const stateRoot = runcStateRoot();
-  const listed = await exec('runc', ['--root', stateRoot, 'list', '--quiet']).catch(() => ({
-    stdout: '',
-  }));
-  const stale = listed.stdout
-    .split('\n')
+  const ids = await readdir(stateRoot).catch(() => [] as string[]);
+  const stale = ids
     .filter((id) => /^slipway-\d+-/.test(id))
     .filter((id) => !processAlive(Number(id.split('-')[1])));
   for (const id of stale) {

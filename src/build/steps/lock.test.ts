@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { acquireDirLock } from './lock.js';
+import { lockHeld, tryDirLock } from './lock.js';
 
 // The cache-mount lock: held while its folder exists; a dead owner's lock is broken.
 
@@ -15,10 +15,11 @@ async function lockPath(): Promise<{ dir: string; path: string }> {
 
 test('a held lock makes a try fail and a release frees it', async () => {
   const { dir, path } = await lockPath();
-  const release = await acquireDirLock(path, true);
-  assert.equal(await acquireDirLock(path, false), undefined);
-  await release();
-  const again = await acquireDirLock(path, false);
+  const release = await tryDirLock(path);
+  assert.equal(typeof release, 'function');
+  assert.equal(await tryDirLock(path), undefined);
+  await release?.();
+  const again = await tryDirLock(path);
   assert.equal(typeof again, 'function');
   await again?.();
   await rm(dir, { recursive: true });
@@ -31,9 +32,9 @@ test('a lock left by a process that died is broken, not waited for', {
   const dead = spawnSync('true').pid;
   await mkdir(path);
   await writeFile(join(path, 'owner'), JSON.stringify({ pid: dead, host: hostname() }));
-  const release = await acquireDirLock(path, true);
+  const release = await tryDirLock(path);
   assert.equal((await stat(path)).isDirectory(), true);
-  await release();
+  await release?.();
   assert.deepEqual(await readdir(dir), []);
   await rm(dir, { recursive: true });
 });
@@ -43,6 +44,20 @@ test('a lock of a live process on another host is left alone', async () => {
   await mkdir(path);
   const owner = { pid: process.pid, host: `not-${hostname()}` };
   await writeFile(join(path, 'owner'), JSON.stringify(owner));
-  assert.equal(await acquireDirLock(path, false), undefined);
+  assert.equal(await tryDirLock(path), undefined);
+  await rm(dir, { recursive: true });
+});
+
+test('lockHeld: absent or dead is free (the dead lock is broken), live is held', async () => {
+  const { dir, path } = await lockPath();
+  assert.equal(await lockHeld(path), false);
+  const release = await tryDirLock(path);
+  assert.equal(await lockHeld(path), true);
+  await release?.();
+  await mkdir(path);
+  const dead = spawnSync('true').pid;
+  await writeFile(join(path, 'owner'), JSON.stringify({ pid: dead, host: hostname() }));
+  assert.equal(await lockHeld(path), false);
+  assert.deepEqual(await readdir(dir), []);
   await rm(dir, { recursive: true });
 });

@@ -1,7 +1,6 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { processIsGone } from '../../store/index.js';
 
 // A lock between builds on one machine: a directory that exists while held
@@ -9,20 +8,13 @@ import { processIsGone } from '../../store/index.js';
 // sharing=locked and =private. A lock whose owner died (a killed build) is
 // broken, so it cannot make every later build wait for ever.
 
-const POLL_MS = 100;
-
 interface Owner {
   pid: number;
   host: string;
 }
 
-/** Take the lock, waiting when `wait`; resolves to its release, or undefined if busy. */
-export async function acquireDirLock(path: string, wait: true): Promise<() => Promise<void>>;
-export async function acquireDirLock(
-  path: string,
-  wait: boolean,
-): Promise<(() => Promise<void>) | undefined>;
-export async function acquireDirLock(path: string, wait: boolean) {
+/** Take the lock if it is free (or its owner died); resolves to its release, or undefined. */
+export async function tryDirLock(path: string): Promise<(() => Promise<void>) | undefined> {
   for (;;) {
     try {
       await mkdir(path);
@@ -32,9 +24,7 @@ export async function acquireDirLock(path: string, wait: boolean) {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    if (await breakIfStale(path)) continue;
-    if (!wait) return undefined;
-    await sleep(POLL_MS);
+    if (!(await breakIfStale(path))) return undefined;
   }
 }
 
@@ -66,4 +56,13 @@ async function breakIfStale(path: string): Promise<boolean> {
   }
   await rm(aside, { recursive: true, force: true });
   return true;
+}
+
+/** Whether a live process holds the lock; a dead owner's lock is broken first. */
+export async function lockHeld(path: string): Promise<boolean> {
+  await breakIfStale(path);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }

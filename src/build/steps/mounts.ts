@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, chown, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Mount, RunInstruction } from '../../dockerfile/index.js';
 import { InputError } from '../../errors/index.js';
@@ -7,7 +7,7 @@ import type { KeyPart } from '../cache-key.js';
 import { digestCopy, planCopy, resolveInRoot } from '../copy/index.js';
 import type { SandboxMount } from '../sandbox/index.js';
 import type { StageRun } from '../stage.js';
-import { acquireDirLock } from './lock.js';
+import { openCacheDir } from './cache-mount.js';
 import { sourceRoot } from './sources.js';
 
 // RUN --mount: cache folders kept between builds by id (shared, locked or
@@ -29,13 +29,20 @@ export async function prepareMounts(run: StageRun, instruction: RunInstruction) 
   const keys: KeyPart[] = [];
   const openers: (() => Promise<SandboxMount[]>)[] = [];
   const closers: (() => Promise<void>)[] = [];
+  // Mounts of one id in one RUN share a folder, as BuildKit's do (and a
+  // second lock on it would wait for the first for ever).
+  const caches = new Map<string, Promise<string>>();
   const env: string[] = [];
   for (const mount of instruction.mounts) {
     const target = mountTarget(run, mount);
     if (mount.type === 'cache') {
       const id = mount.id ?? target;
       keys.push(['cache', id, target, mount.sharing ?? 'shared']);
-      openers.push(() => openCache(run, mount, id, target, closers));
+      openers.push(async () => {
+        const dir = caches.get(id) ?? openCache(run, mount, id, closers);
+        caches.set(id, dir);
+        return [{ type: 'bind', source: await dir, target, readonly: mount.readOnly }];
+      });
     } else if (mount.type === 'tmpfs') {
       keys.push(['tmpfs', target]);
       openers.push(async () => [{ type: 'tmpfs', target, size: mount.size }]);
@@ -93,28 +100,13 @@ async function openCache(
   run: StageRun,
   mount: Mount,
   id: string,
-  target: string,
   closers: (() => Promise<void>)[],
-): Promise<SandboxMount[]> {
+): Promise<string> {
   const name = createHash('sha256').update(id).digest('hex').slice(0, 32);
-  let dir = join(run.env.cacheMountsDir, name);
-  const created = await mkdir(dir, { recursive: true });
-  if (created !== undefined) {
-    await chown(dir, mount.uid ?? 0, mount.gid ?? 0);
-    await chmod(dir, mount.mode ?? 0o755);
-  }
-  const sharing = mount.sharing ?? 'shared';
-  if (sharing === 'locked') {
-    closers.push(await acquireDirLock(`${dir}.lock`, true));
-  } else if (sharing === 'private') {
-    const release = await acquireDirLock(`${dir}.lock`, false);
-    if (release) closers.push(release);
-    else {
-      // Another build holds it: this one gets a fresh folder of its own.
-      dir = await mkdtemp(join(run.env.tempDir, 'cache-'));
-    }
-  }
-  return [{ type: 'bind', source: dir, target, readonly: mount.readOnly }];
+  const base = join(run.env.cacheMountsDir, name);
+  const cache = await openCacheDir(base, mount.sharing ?? 'shared', mount, run.env.tempDir);
+  closers.push(cache.release);
+  return cache.dir;
 }
 
 async function openSecret(

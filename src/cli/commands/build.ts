@@ -18,6 +18,7 @@ import {
   parseOutput,
   parseSecret,
 } from '../build/flags.js';
+import { buildMetadata } from '../build/metadata-file.js';
 import { ttyBuildView } from '../build/tty-view.js';
 import type { CommandModule } from '../context.js';
 import { failureEvent, ReportedError } from '../exit.js';
@@ -161,12 +162,7 @@ export const build: CommandModule = (program, context) => {
         view?.finish();
         if (flags.iidfile) await writeFile(flags.iidfile, result.configDigest);
         if (flags.metadataFile) {
-          const metadata = {
-            'containerimage.digest': result.digest,
-            'containerimage.config.digest': result.configDigest,
-            'containerimage.descriptor': result.descriptor,
-            'image.name': result.references.join(','),
-          };
+          const metadata = buildMetadata(result, options.tags);
           await writeFile(flags.metadataFile, `${JSON.stringify(metadata, null, 2)}\n`);
         }
         if (mode !== 'quiet' && mode !== 'json') {

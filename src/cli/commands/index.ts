@@ -14,6 +14,7 @@ const loaders: [string, Loader][] = [
   ['push', async () => (await import('./push.js')).push],
   ['copy', async () => (await import('./copy.js')).copy],
   ['inspect', async () => (await import('./inspect.js')).inspect],
+  ['images', async () => (await import('./images.js')).images],
   ['login', async () => (await import('./login.js')).login],
   ['logout', async () => (await import('./logout.js')).logout],
   ['artifacts', async () => (await import('./artifacts.js')).artifacts],
