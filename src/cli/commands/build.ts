@@ -10,7 +10,6 @@ import {
 import { type BuildOptions, type BuildResult, buildImage } from '../../build/index.js';
 import { SlipwayError, UsageError } from '../../errors/index.js';
 import type { Emit } from '../../log/index.js';
-import { currentUserNamespace } from '../../util/userns.js';
 import {
   parseBuildArgs,
   parseBuildContext,
@@ -105,11 +104,16 @@ export const build: CommandModule = (program, context) => {
     )
     .action(async (contextArg: string, flags: BuildFlags) => {
       const env = context.env;
-      if (process.getuid?.() !== 0 && currentUserNamespace() === undefined) {
+      if (process.getuid?.() !== 0) {
         // A regular user builds in a user namespace: this same command, run again there.
         const self = [process.execPath, ...process.execArgv, process.argv[1]!, ...context.argv];
         const emit = context.events(flags.progress);
-        const status = await runInUserNamespace(self, env, emit);
+        const status = await runInUserNamespace(self, env, emit).catch((error: unknown) => {
+          if (flags.progress !== 'json') throw error;
+          const event = failureEvent(error);
+          emit(event);
+          throw new ReportedError(event.status);
+        });
         if (status !== 0) throw new ReportedError(status);
         return;
       }
