@@ -64,7 +64,7 @@ export function planUserNamespace(host: HostFacts): UserNamespaceEntry {
       );
     }
     // Root inside is the user; --map-auto maps the first subordinate range
-    // from id 1 up (util-linux 2.38 and later).
+    // from id 1 up, all but its last id (util-linux 2.38 and later).
     return { unshareArgs: [...base, '--map-auto'] };
   }
   // Like podman and buildah ("using rootless single mapping"), build anyway:
