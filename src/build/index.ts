@@ -1,15 +1,14 @@
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { makeIgnoreMatcher, parseIgnoreFile } from '../dockerfile/ignore.js';
-import { findIgnoreFile } from '../dockerfile/ignore-file.js';
-import { parseDockerfile, type Stage } from '../dockerfile/index.js';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Stage } from '../dockerfile/index.js';
 import { findStageRef, stagesNeededFor } from '../dockerfile/stages.js';
-import { InputError, SlipwayError, UsageError } from '../errors/index.js';
+import { SlipwayError, UsageError } from '../errors/index.js';
 import { hostPlatform, parsePlatform } from '../image/index.js';
 import { openStore } from '../store/index.js';
 import { statePaths } from '../util/paths.js';
 import { BaseImages } from './base.js';
 import { BuildCache } from './cache.js';
+import { loadInputs } from './context.js';
 import { FileHashCache } from './copy/index.js';
 import type { BuildEnv, StageResult } from './env.js';
 import { exportImage, storeTagName } from './exports.js';
@@ -31,7 +30,9 @@ export type {
   BuildResult,
   BuildSecret,
   NamedContext,
+  RemoteContext,
 } from './options.js';
+export { parseRemoteContext } from './remote-context.js';
 
 /** Build an image from a Dockerfile and a context directory. */
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
@@ -47,23 +48,8 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   }
   const paths = statePaths(options.home);
   const progress = new Progress(options.emit);
-  const contextDir = resolve(options.contextDir);
-  // A bad -t or a missing context fails before any step runs, not after the build.
+  // A bad -t fails before any step runs, not after the build.
   for (const tag of options.tags) storeTagName(tag);
-  await checkContextDir(contextDir);
-  const dockerfilePath = resolve(contextDir, options.dockerfile);
-  const text = await progress.run(
-    '[internal] load build definition from ' + basename(dockerfilePath),
-    () =>
-      readFile(dockerfilePath, 'utf8').catch(() => {
-        throw new InputError('DOCKERFILE_MISSING', `cannot read Dockerfile ${dockerfilePath}`, {
-          hint: 'pass the Dockerfile with -f, relative to the context or absolute',
-        });
-      }),
-  );
-  const parsed = parseDockerfile(text, { file: options.dockerfile });
-  const ignore = findIgnoreFile(contextDir, dockerfilePath);
-  const matcher = makeIgnoreMatcher(ignore ? parseIgnoreFile(ignore.text, ignore.path) : []);
   if ((options.platforms?.length ?? 0) > 1) {
     throw new UsageError('building for more than one platform at once is not supported', {
       hint: 'run one build per --platform',
@@ -75,6 +61,8 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   await mkdir(paths.cache, { recursive: true });
   const tempDir = await mkdtemp(join(paths.cache, 'tmp-'));
   try {
+    const inputs = await loadInputs(options, tempDir, progress);
+    const { contextDir, parsed, matcher } = inputs;
     const registries = await RegistryAccess.open({
       settingsFile: paths.registriesConfig,
       insecureRegistries: options.insecureRegistries,
@@ -88,7 +76,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     options.signal?.addEventListener('abort', () => stop.abort(options.signal?.reason));
     const stageResults = new Map<number, Promise<StageResult>>();
     const env: BuildEnv = {
-      options,
+      options: { ...options, buildContexts: inputs.buildContexts },
       parsed,
       dockerfileName: options.dockerfile,
       contextDir,
@@ -181,14 +169,4 @@ function withLabels(state: StageResult['state'], labels: Record<string, string> 
 function imageTime(env: BuildEnv, state: StageResult['state']): string {
   if (env.options.sourceDateEpoch !== undefined) return env.created;
   return lastCreated(state) ?? env.created;
-}
-
-async function checkContextDir(dir: string): Promise<void> {
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    const what = info ? 'is not a directory' : 'does not exist';
-    throw new InputError('CONTEXT_MISSING', `build context ${dir} ${what}`, {
-      hint: 'pass the directory that holds the files the Dockerfile copies (often .)',
-    });
-  }
 }

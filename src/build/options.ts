@@ -17,8 +17,12 @@ export type BuildOutput =
 /** A secret for `RUN --mount=type=secret`: a file, or an environment value. */
 export type BuildSecret = { id: string; file: string } | { id: string; value: string };
 
+/** A context fetched before the build: a git repository (`URL#ref:subdir`) or a URL. */
+export type RemoteContext = { kind: 'git'; source: string } | { kind: 'url'; url: string };
+
 /** A named context for FROM, COPY --from and RUN --mount from=NAME. */
 export type NamedContext =
+  | RemoteContext
   | { kind: 'dir'; path: string }
   | { kind: 'image'; reference: string }
   | { kind: 'oci-layout'; dir: string; selector?: string };
@@ -26,7 +30,9 @@ export type NamedContext =
 /** Everything a build needs. Paths are absolute or relative to the process cwd. */
 export interface BuildOptions {
   contextDir: string;
-  /** The Dockerfile's path. */
+  /** The context when it is a repository or URL; then `contextDir` is not read. */
+  remoteContext?: RemoteContext;
+  /** The Dockerfile's path (relative: to the context, which a remote context needs). */
   dockerfile: string;
   tags: string[];
   buildArgs: Record<string, string>;

@@ -2,13 +2,13 @@ import { expandWord, type Instruction, parseDockerfile, type Stage } from '../do
 import { InputError, SlipwayError } from '../errors/index.js';
 import { stepKey } from './cache-key.js';
 import type { BuildEnv, StageResult } from './env.js';
+import { withoutCredentials } from './fetch.js';
 import { applyMetadata } from './metadata.js';
 import type { ProgressStep } from './progress.js';
 import { StageScope } from './scope.js';
 import { commitStep, type ImageState, lastCreated, scratchState } from './state.js';
 import { configChange } from './steps/config.js';
 import { runCopy } from './steps/copy.js';
-import { withoutCredentials } from './steps/remote.js';
 import { runRun } from './steps/run.js';
 import { runWorkdir } from './steps/workdir.js';
 
