@@ -40,7 +40,7 @@ export interface BuildOptions {
   noCache: boolean;
   /** Push every tag to its registry (same as outputs with type=registry). */
   push: boolean;
-  /** `os/arch[/variant]`; one platform per build. Default: this machine's. */
+  /** `os/arch[/variant]` (or several, comma-separated); default: this machine's. */
   platforms?: string[];
   credentials?: CredentialSource;
   /** Registry hosts reached over plain HTTP or with unverified TLS. */
@@ -63,9 +63,12 @@ export interface BuildOptions {
 
 /** What a build made. */
 export interface BuildResult {
-  /** The manifest digest. */
+  /** The manifest digest (of the index when the build made several platforms). */
   digest: Digest;
+  /** The image ID as --iidfile writes it: the config digest, or the index digest. */
   configDigest: Digest;
+  /** With several platforms: the manifest of each, as the index lists them. */
+  manifests?: Descriptor[];
   /** Full references pushed (or tagged in the store when nothing was pushed). */
   references: string[];
   descriptor: Descriptor;

@@ -42,7 +42,7 @@ export async function runRun(run: StageRun, instruction: RunInstruction, step: P
 
   try {
     if (await cachedStep(run, key)) return step.cached();
-    await requireEmulator(run.env.platform);
+    await requireEmulator(run.platform);
     await run.env.images.ensureBlobs(run.state);
     const workspace = await run.env.workspaces.open(run.state);
     try {

@@ -89,7 +89,7 @@ export const build: CommandModule = (program, context) => {
       collect,
       [],
     )
-    .option('--platform <os/arch>', 'the platform to build for')
+    .option('--platform <os/arch,…>', 'the platforms to build for (several: an index)')
     .addOption(
       new Option(
         '--progress <mode>',
@@ -164,9 +164,13 @@ export const build: CommandModule = (program, context) => {
         view?.finish();
         if (flags.iidfile) await writeFile(flags.iidfile, result.configDigest);
         if (flags.metadataFile) {
+          // An index (several platforms) has no config, as in buildx's metadata file.
+          const config = result.manifests
+            ? {}
+            : { 'containerimage.config.digest': result.configDigest };
           const metadata = {
             'containerimage.digest': result.digest,
-            'containerimage.config.digest': result.configDigest,
+            ...config,
             'containerimage.descriptor': result.descriptor,
             'image.name': result.references.join(','),
           };

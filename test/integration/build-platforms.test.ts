@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  digestOf,
+  type ImageConfig,
+  type ImageIndex,
+  type ImageManifest,
+  OCI_INDEX,
+  parseManifest,
+} from '../../src/image/index.js';
+import { RegistryClient } from '../../src/registry/index.js';
+import { openStore } from '../../src/store/index.js';
+import {
+  type BuildFixture,
+  build,
+  makeContext,
+  readJsonBlob,
+  run,
+  startBuildFixture,
+  storeDir,
+} from '../harness/build.js';
+import { makePlatformImage, pushPlatformImage } from '../harness/platform-image.js';
+
+// --platform with two platforms: each built from its own manifest of a
+// multi-platform base (FROM and COPY --from pick it), TARGET*/BUILD* ARGs as
+// BuildKit sets them, FROM --platform=$BUILDPLATFORM for a native stage, and
+// an OCI index pushed with its manifests (read back by the registry client
+// and skopeo), written to an OCI layout and kept in the store under the tag.
+// RUN for arm64 runs under the emulator binfmt_misc starts (qemu-user-static).
+
+let fixture: BuildFixture;
+let multi: string;
+before(async () => {
+  fixture = await startBuildFixture();
+  const image = await makePlatformImage(join(fixture.dir, 'multi'), ['linux/amd64', 'linux/arm64']);
+  multi = `${fixture.registry.host}/base/multi:1`;
+  await pushPlatformImage(image, fixture.registry.host, 'base/multi:1');
+});
+after(async () => {
+  await fixture.stop();
+});
+
+const DOCKERFILE = `FROM --platform=$BUILDPLATFORM BASE AS tools
+ARG TARGETPLATFORM TARGETOS TARGETARCH TARGETVARIANT BUILDPLATFORM BUILDOS BUILDARCH
+RUN echo "$BUILDPLATFORM $BUILDOS $BUILDARCH for $TARGETPLATFORM $TARGETOS $TARGETARCH [$TARGETVARIANT]" > /made.txt
+
+FROM MULTI
+COPY --from=tools /made.txt /made.txt
+COPY --from=MULTI /platform.txt /copied.txt
+`;
+
+test('two platforms: an index pushed with its manifests, each from its own base', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: DOCKERFILE.replaceAll('MULTI', multi),
+  });
+  const tag = `${fixture.registry.host}/team/multi:1`;
+  const files = join(fixture.dir, 'multi-files');
+  const layout = join(fixture.dir, 'multi-oci');
+  const result = await build(fixture, context, {
+    tags: [tag],
+    platforms: ['linux/amd64,linux/arm64'],
+    push: true,
+    outputs: [
+      { type: 'local', dest: files },
+      { type: 'oci', dest: layout },
+    ],
+  });
+  assert.equal(result.descriptor.mediaType, OCI_INDEX);
+  assert.equal(result.references.length, 1);
+  const made = (dir: string) => readFile(join(files, dir, 'made.txt'), 'utf8');
+  assert.equal(
+    await made('linux_amd64'),
+    'linux/amd64 linux amd64 for linux/amd64 linux amd64 []\n',
+  );
+  assert.equal(
+    await made('linux_arm64'),
+    'linux/amd64 linux amd64 for linux/arm64 linux arm64 []\n',
+  );
+  for (const arch of ['amd64', 'arm64']) {
+    const dir = join(files, `linux_${arch}`);
+    assert.equal(await readFile(join(dir, 'platform.txt'), 'utf8'), `linux/${arch}\n`);
+    assert.equal(await readFile(join(dir, 'copied.txt'), 'utf8'), `linux/${arch}\n`);
+    assert.equal((await run('ls', [join(dir, 'arch')])).stdout, `${arch}\n`);
+  }
+  // The tools stage ran once per target platform (its ARGs differ), natively.
+  assert.equal(result.ran.filter((name) => name.includes('RUN echo')).length, 2);
+
+  const client = new RegistryClient({ registry: fixture.registry.host, repository: 'team/multi' });
+  const pushed = await client.fetchManifest('1');
+  assert.equal(pushed.digest, result.digest);
+  const index = parseManifest(pushed.bytes, pushed.mediaType).manifest as ImageIndex;
+  assert.deepEqual(
+    index.manifests.map((m) => m.platform),
+    [
+      { architecture: 'amd64', os: 'linux' },
+      { architecture: 'arm64', os: 'linux' },
+    ],
+  );
+  assert.deepEqual(
+    index.manifests.map((m) => m.digest),
+    result.manifests?.map((m) => m.digest),
+  );
+  for (const [i, arch] of ['amd64', 'arm64'].entries()) {
+    const entry = index.manifests[i];
+    const manifest = await readJsonBlob<ImageManifest>(fixture, entry?.digest ?? '');
+    const config = await readJsonBlob<ImageConfig>(fixture, manifest.config.digest);
+    assert.equal(`${config.os}/${config.architecture}`, `linux/${arch}`);
+    const fetched = await client.fetchManifest(entry?.digest ?? '');
+    assert.equal(fetched.digest, entry?.digest);
+  }
+
+  const ref = `docker://${tag}`;
+  const raw = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', ref]);
+  assert.equal(digestOf(raw.stdout), result.digest);
+  const arm = await run('skopeo', [
+    ...['--override-arch', 'arm64', 'inspect', '--tls-verify=false', ref],
+  ]);
+  const inspected = JSON.parse(arm.stdout) as { Architecture: string; Layers: string[] };
+  assert.equal(inspected.Architecture, 'arm64');
+  const armManifest = await readJsonBlob<ImageManifest>(fixture, index.manifests[1]?.digest ?? '');
+  assert.deepEqual(
+    inspected.Layers,
+    armManifest.layers.map((layer) => layer.digest),
+  );
+
+  const written = await openStore(layout);
+  const tags = await written.listTags();
+  assert.deepEqual(
+    tags.map((t) => [t.name, t.descriptor.digest, t.descriptor.mediaType]),
+    [['1', result.digest, OCI_INDEX]],
+  );
+  const fromLayout = await run('skopeo', ['inspect', '--raw', `oci:${layout}:1`]);
+  assert.equal(digestOf(fromLayout.stdout), result.digest);
+
+  const store = await openStore(storeDir(fixture));
+  assert.equal((await store.resolve(tag))?.digest, result.digest);
+
+  // FROM the stored index picks the platform's manifest again.
+  const again = await makeContext(fixture, { Dockerfile: `FROM ${tag}\n` });
+  const arm64 = await build(fixture, again, { platforms: ['linux/arm64'] });
+  assert.equal(arm64.digest, index.manifests[1]?.digest);
+});
+
+test('a docker archive cannot hold two platforms; a bad platform is named', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'FROM BASE\n' });
+  await assert.rejects(
+    build(fixture, context, {
+      platforms: ['linux/amd64', 'linux/arm64'],
+      outputs: [{ type: 'docker', dest: join(fixture.dir, 'two.tar') }],
+    }),
+    {
+      message:
+        '--output type=docker cannot hold 2 platforms: a docker archive holds one image, ' +
+        'not an index',
+    },
+  );
+  await assert.rejects(build(fixture, context, { platforms: ['linux/'] }), {
+    message: 'invalid platform "linux/": expected os/arch[/variant], e.g. linux/amd64',
+  });
+});
+
+test('RUN for arm64 runs its program under the registered emulator', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM ${multi}\nRUN ["/hello"]\n`,
+  });
+  const result = await build(fixture, context, { platforms: ['linux/arm64'] });
+  const lines = result.events
+    .filter((event) => event.kind === 'build.step.output')
+    .map((event) => event.line);
+  assert.deepEqual(lines, ['hello from arm64']);
+});
