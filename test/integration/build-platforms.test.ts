@@ -21,6 +21,7 @@ import {
   startBuildFixture,
   storeDir,
 } from '../harness/build.js';
+import { cliRunner } from '../harness/cli.js';
 import { makePlatformImage, pushPlatformImage } from '../harness/platform-image.js';
 
 // --platform with two platforms: each built from its own manifest of a
@@ -170,4 +171,35 @@ test('RUN for arm64 runs its program under the registered emulator', async () =>
     .filter((event) => event.kind === 'build.step.output')
     .map((event) => event.line);
   assert.deepEqual(lines, ['hello from arm64']);
+});
+
+test('slipway build --platform a,b: steps labelled by platform; iid and metadata of the index', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM ${multi}\nCOPY --from=${multi} /platform.txt /again.txt\n`,
+  });
+  const iidfile = join(fixture.dir, 'multi.iid');
+  const metadataFile = join(fixture.dir, 'multi.json');
+  const env = { ...process.env, SLIPWAY_HOME: fixture.home };
+  const result = await cliRunner().run(env, [
+    ...['build', '--progress', 'plain', '--insecure-registry', fixture.registry.host],
+    ...['--platform', 'linux/amd64,linux/arm64', '--iidfile', iidfile],
+    ...['--metadata-file', metadataFile, '-t', `${fixture.registry.host}/team/cli:1`, '--push'],
+    context,
+  ]);
+  assert.equal(result.status, 0, result.stderr);
+  for (const platform of ['linux/amd64', 'linux/arm64']) {
+    assert.match(result.stderr, new RegExp(`#\\d+ \\[${platform} 2/2\\] COPY --from=`));
+  }
+  const metadata = JSON.parse(await readFile(metadataFile, 'utf8'));
+  assert.deepEqual(Object.keys(metadata), [
+    'containerimage.digest',
+    'containerimage.descriptor',
+    'image.name',
+  ]);
+  assert.equal(metadata['containerimage.descriptor'].mediaType, OCI_INDEX);
+  assert.equal(await readFile(iidfile, 'utf8'), metadata['containerimage.digest']);
+  const raw = await run('skopeo', [
+    ...['inspect', '--raw', '--tls-verify=false', `docker://${fixture.registry.host}/team/cli:1`],
+  ]);
+  assert.equal(digestOf(raw.stdout), metadata['containerimage.digest']);
 });
