@@ -1,6 +1,6 @@
 import type { ArgDeclaration } from '../dockerfile/index.js';
-import { expandWord } from '../dockerfile/index.js';
-import { buildkitPlatform, formatPlatform, hostPlatform, type Platform } from '../image/index.js';
+import { expandWord, platformArgs as platformArgMap } from '../dockerfile/index.js';
+import { buildkitPlatform, hostPlatform, type Platform } from '../image/index.js';
 import { getEnv } from './metadata.js';
 
 // ARG and ENV scope as BuildKit keeps it: global ARGs (before the first FROM)
@@ -12,19 +12,8 @@ import { getEnv } from './metadata.js';
  * The values every build knows without a declaration: TARGET* name the platform being
  * built, BUILD* the machine building it (they differ in a cross build), as BuildKit sets them.
  */
-export function platformArgs(targetPlatform: Platform, buildPlatform: Platform = hostPlatform()) {
-  const [target, build] = [buildkitPlatform(targetPlatform), buildkitPlatform(buildPlatform)];
-  const args: Record<string, string> = {
-    TARGETPLATFORM: formatPlatform(target),
-    TARGETOS: target.os,
-    TARGETARCH: target.architecture,
-    TARGETVARIANT: target.variant ?? '',
-    BUILDPLATFORM: formatPlatform(build),
-    BUILDOS: build.os,
-    BUILDARCH: build.architecture,
-    BUILDVARIANT: build.variant ?? '',
-  };
-  return args;
+export function platformArgs(target: Platform, build: Platform = hostPlatform()) {
+  return Object.fromEntries(platformArgMap(buildkitPlatform(build), buildkitPlatform(target)));
 }
 
 /** Build args that are passed to RUN without a declaration, as Docker does. */
