@@ -156,6 +156,17 @@ test('the main context as a git URL (#ref:subdir) or a tarball URL', async () =>
   });
   assert.equal(await fileOf('ctx-tar', 'hello.txt'), 'from a tarball\n');
 
+  // A URL that is no archive is the Dockerfile, of an empty context; as a named
+  // context it is a directory holding that one file.
+  served.set('/Dockerfile', Buffer.from(`FROM ${fixture.base}\nCOPY --from=one tool.sh /bin/\n`));
+  served.set('/tool.sh', Buffer.from('echo tool\n'));
+  await build(fixture, unused, {
+    outputs: local('ctx-file'),
+    remoteContext: { kind: 'url', url: `${http}/Dockerfile` },
+    buildContexts: { one: { kind: 'url', url: `${http}/tool.sh` } },
+  });
+  assert.equal(await fileOf('ctx-file', 'bin/tool.sh'), 'echo tool\n');
+
   await assert.rejects(
     build(fixture, unused, { remoteContext: { kind: 'git', source: `${git.url}#main:nope` } }),
     { message: `build context ${git.url}#main:nope: commit ${git.second} has no directory nope` },
