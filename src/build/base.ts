@@ -66,11 +66,10 @@ export class BaseImages {
         // A pulled base is stored as the one platform pulled; another is in the registry.
         if (runsOn(base.state.config, platform)) return base;
         return this.fromRegistry(reference, name, platform).catch((error) => {
-          const what = `${formatPlatform(configPlatform(base.state.config))}`;
-          throw withContext(
-            `${name}: the stored image is for ${what}, not ${formatPlatform(platform)}, and pulling failed`,
-            error,
-          );
+          const stored = formatPlatform(configPlatform(base.state.config));
+          const wanted = formatPlatform(platform);
+          const context = `${name}: the stored image is for ${stored}, not ${wanted}; pulling`;
+          throw withContext(context, error);
         });
       }
     }

@@ -173,7 +173,7 @@ test('RUN for arm64 runs its program under the registered emulator', async () =>
   assert.deepEqual(lines, ['hello from arm64']);
 });
 
-test('slipway build --platform a,b: steps labelled by platform; iid and metadata of the index', async () => {
+test('slipway build --platform a,b: platform labels; iid and metadata of the index', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: `FROM ${multi}\nCOPY --from=${multi} /platform.txt /again.txt\n`,
   });
