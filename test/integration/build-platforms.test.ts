@@ -47,8 +47,12 @@ const DOCKERFILE = `FROM --platform=$BUILDPLATFORM BASE AS tools
 ARG TARGETPLATFORM TARGETOS TARGETARCH TARGETVARIANT BUILDPLATFORM BUILDOS BUILDARCH
 RUN echo "$BUILDPLATFORM $BUILDOS $BUILDARCH for $TARGETPLATFORM $TARGETOS $TARGETARCH [$TARGETVARIANT]" > /made.txt
 
+FROM --platform=$BUILDPLATFORM BASE AS shared
+RUN echo once > /once.txt
+
 FROM MULTI
 COPY --from=tools /made.txt /made.txt
+COPY --from=shared /once.txt /once.txt
 COPY --from=MULTI /platform.txt /copied.txt
 `;
 
@@ -85,8 +89,11 @@ test('two platforms: an index pushed with its manifests, each from its own base'
     assert.equal(await readFile(join(dir, 'copied.txt'), 'utf8'), `linux/${arch}\n`);
     assert.equal((await run('ls', [join(dir, 'arch')])).stdout, `${arch}\n`);
   }
-  // The tools stage ran once per target platform (its ARGs differ), natively.
-  assert.equal(result.ran.filter((name) => name.includes('RUN echo')).length, 2);
+  // The tools stage ran once per target platform (its ARGs differ), natively; the
+  // shared one once in all, the other platform's twin waiting for it and finding it cached.
+  assert.equal(result.ran.filter((name) => name.includes('RUN echo "$BUILD')).length, 2);
+  assert.equal(result.ran.filter((name) => name.includes('RUN echo once')).length, 1);
+  assert.equal(result.cached.filter((name) => name.includes('RUN echo once')).length, 1);
 
   const client = new RegistryClient({ registry: fixture.registry.host, repository: 'team/multi' });
   const pushed = await client.fetchManifest('1');
