@@ -180,7 +180,7 @@ test('RUN for arm64 runs its program under the registered emulator', async () =>
   assert.deepEqual(lines, ['hello from arm64']);
 });
 
-test('slipway build --platform a,b: platform labels; iid and metadata of the index', async () => {
+test('slipway build --platform a --platform b: labels; iid and metadata of the index', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: `FROM ${multi}\nCOPY --from=${multi} /platform.txt /again.txt\n`,
   });
@@ -189,7 +189,7 @@ test('slipway build --platform a,b: platform labels; iid and metadata of the ind
   const env = { ...process.env, SLIPWAY_HOME: fixture.home };
   const result = await cliRunner().run(env, [
     ...['build', '--progress', 'plain', '--insecure-registry', fixture.registry.host],
-    ...['--platform', 'linux/amd64,linux/arm64', '--iidfile', iidfile],
+    ...['--platform', 'linux/amd64', '--platform', 'linux/arm64', '--iidfile', iidfile],
     ...['--metadata-file', metadataFile, '-t', `${fixture.registry.host}/team/cli:1`, '--push'],
     context,
   ]);

@@ -51,7 +51,7 @@ interface BuildFlags {
   metadataFile?: string;
   secret: string[];
   buildContext: string[];
-  platform?: string;
+  platform: string[];
   progress: ProgressMode;
   insecureRegistry: string[];
 }
@@ -89,7 +89,12 @@ export const build: CommandModule = (program, context) => {
       collect,
       [],
     )
-    .option('--platform <os/arch,…>', 'the platforms to build for (several: an index)')
+    .option(
+      '--platform <os/arch,…>',
+      'the platforms to build for, comma-separated or repeated (several: an index)',
+      collect,
+      [],
+    )
     .addOption(
       new Option(
         '--progress <mode>',
@@ -141,7 +146,7 @@ export const build: CommandModule = (program, context) => {
         target: flags.target,
         noCache: !flags.cache,
         push: flags.push ?? false,
-        platforms: flags.platform ? [flags.platform] : undefined,
+        platforms: flags.platform.length > 0 ? flags.platform : undefined,
         credentials: chainCredentials(
           environmentCredentials(env),
           dockerConfigCredentials({ path: dockerConfigPath(env) }),
