@@ -45,6 +45,8 @@ export class BaseImages {
     string,
     { source: ImageSource; manifest: RawManifest; name: string }
   >();
+  /** Blobs being fetched: stages on the same base wait for one download. */
+  private readonly fetching = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: OciStore,
@@ -66,9 +68,9 @@ export class BaseImages {
         // A pulled base is stored as the one platform pulled; another is in the registry.
         if (runsOn(base.state.config, platform)) return base;
         return this.fromRegistry(reference, name, platform).catch((error) => {
-          const stored = formatPlatform(configPlatform(base.state.config));
+          const have = formatPlatform(configPlatform(base.state.config));
           const wanted = formatPlatform(platform);
-          const context = `${name}: the stored image is for ${stored}, not ${wanted}; pulling`;
+          const context = `${name}: the stored image is for ${have}, not ${wanted}; pulling`;
           throw withContext(context, error);
         });
       }
@@ -175,9 +177,16 @@ export class BaseImages {
   }
 
   /** Store a blob of a base image with where it came from, so a push can mount it. */
-  private async fetch(source: ImageSource, descriptor: Descriptor): Promise<void> {
-    await this.store.writeBlob(await source.fetchBlob(descriptor), descriptor);
-    await this.store.recordBlobSources(descriptor.digest, blobOrigins(source));
+  private fetch(source: ImageSource, descriptor: Descriptor): Promise<void> {
+    let fetched = this.fetching.get(descriptor.digest);
+    if (!fetched) {
+      fetched = (async () => {
+        await this.store.writeBlob(await source.fetchBlob(descriptor), descriptor);
+        await this.store.recordBlobSources(descriptor.digest, blobOrigins(source));
+      })().finally(() => this.fetching.delete(descriptor.digest));
+      this.fetching.set(descriptor.digest, fetched);
+    }
+    return fetched;
   }
 }
 

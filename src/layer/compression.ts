@@ -4,6 +4,7 @@ import { InputError } from '../errors/index.js';
 import { OCI_LAYER, OCI_LAYER_GZIP, OCI_LAYER_ZSTD } from '../image/index.js';
 import { programOnPath } from '../util/process.js';
 import { programStream } from './program-stream.js';
+import { sizedStream } from './sized-stream.js';
 
 /** How a layer's tar is compressed. */
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -15,15 +16,21 @@ export function layerMediaType(compression: Compression): string {
   return OCI_LAYER;
 }
 
+/** Inputs up to this size are (de)compressed in process: a program would cost more to start. */
+export const IN_PROCESS_BYTES = 1 << 20;
+
 /**
  * A compressing stream. gzip runs `pigz` when installed (on every core) and
- * zlib otherwise, both at level 6 with an empty header (no name, mtime 0), so
- * equal input gives equal bytes with either. pigz's blocks do not depend on
- * its thread count, but its bytes differ from zlib's: the blob digest depends
- * on which one ran, the diffID does not. zstd runs the `zstd` program.
+ * zlib otherwise, both at level 6 with an empty header (no name, mtime 0);
+ * a tar of up to IN_PROCESS_BYTES always goes through zlib. pigz's blocks do
+ * not depend on its thread count, but its bytes differ from zlib's: the blob
+ * digest depends on which one ran, the diffID does not. zstd runs `zstd`.
  */
 export function compressor(compression: Compression): Duplex {
-  if (compression === 'gzip') return gzipCompressor() === 'pigz' ? pigzProcess() : zlibGzip();
+  if (compression === 'gzip') {
+    if (gzipCompressor() === 'zlib') return zlibGzip();
+    return sizedStream(IN_PROCESS_BYTES, zlibGzip, pigzProcess);
+  }
   if (compression === 'zstd') return zstdProcess(['-q', '-c', '-3', '--no-progress']);
   return new PassThrough();
 }
@@ -38,12 +45,15 @@ export function detectCompression(head: Buffer): Compression {
 /**
  * A decompressing stream for the given compression. gzip goes through `unpigz`
  * when installed (as containerd does): decompressing in another process leaves
- * this one free to write the files it yields.
+ * this one free to write the files it yields. Blobs of up to IN_PROCESS_BYTES
+ * are gunzipped in process.
  */
 export function decompressor(compression: Compression): Duplex {
   if (compression === 'gzip') {
     const unpigz = programPath('unpigz');
-    return unpigz ? programStream(unpigz, ['-d', '-c'], 'GUNZIP_FAILED') : createGunzip();
+    if (!unpigz) return createGunzip();
+    const unpigzProcess = () => programStream(unpigz, ['-d', '-c'], 'GUNZIP_FAILED');
+    return sizedStream(IN_PROCESS_BYTES, () => createGunzip(), unpigzProcess);
   }
   if (compression === 'zstd') return zstdProcess(['-q', '-d', '-c', '--no-progress']);
   return new PassThrough();

@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { LONG_NAME, makeFixtureTree } from './fixture.js';
-import { type Change, changesFromOverlayUpper, gzipCompressor, writeLayer } from './index.js';
+import { type Change, changesFromOverlayUpper, writeLayer } from './index.js';
 
 const asRoot = { skip: process.getuid?.() !== 0 ? 'the fixture sets owners: needs root' : false };
 let tree: string;
@@ -37,14 +37,11 @@ test('a layer written twice with SOURCE_DATE_EPOCH is byte-identical', asRoot, a
   const b = await writeLayer((await changes()).reverse(), createWriteStream(second), options);
   assert.deepEqual(a, b);
   assert.deepEqual(await readFile(first), await readFile(second));
-  // pigz and zlib make different (each reproducible) bytes of the same tar.
-  const pigz = gzipCompressor() === 'pigz';
+  // A tar this small is gzipped by zlib, with or without pigz installed.
   assert.deepEqual(a, {
-    digest: pigz
-      ? 'sha256:0d1cd78eb9a3c529755a4890b3e7915b7b54b55b7a01accabc66ceed9744b455'
-      : 'sha256:1708c3869e982741108083b2cd2153f7aa732e423b0edf9d3f9f4ab871bbfb20',
+    digest: 'sha256:1708c3869e982741108083b2cd2153f7aa732e423b0edf9d3f9f4ab871bbfb20',
     diffId: 'sha256:acc701a2bab9086fa3a3d7bd20614f4e9f122483d0161a9dcfa95a007cd155a1',
-    size: pigz ? 870 : 859,
+    size: 859,
     uncompressedSize: 19968,
     mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
   });

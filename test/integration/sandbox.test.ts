@@ -2,12 +2,15 @@
 // output, environment, users, network, mounts, and abort.
 
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
   DEFAULT_PATH,
+  deleteStaleContainers,
+  RUNC_STATE_ROOT,
   resolveUser,
   runInSandbox,
   type SandboxBackend,
@@ -195,6 +198,35 @@ for (const backend of ['runc', 'namespaces'] as const) {
     });
   });
 }
+
+test('a container left by a slipway process that died is deleted, others are kept', async () => {
+  const bundle = mkdtempSync(join(tmpdir(), 'slipway-stale-bundle-'));
+  // The created container's init holds its stdio open: give it none to hold.
+  const runc = (...args: string[]) =>
+    execFileSync('runc', ['--root', RUNC_STATE_ROOT, ...args], {
+      cwd: bundle,
+      stdio: ['ignore', args[0] === 'list' ? 'pipe' : 'ignore', 'inherit'],
+    });
+  execFileSync('runc', ['spec'], { cwd: bundle });
+  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  spec.root = { path: rootfs, readonly: true };
+  spec.process.terminal = false;
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  const deadPid = spawnSync('true').pid;
+  const stale = `slipway-${deadPid}-0badc0ffee00`;
+  const live = `slipway-${process.pid}-0badc0ffee01`;
+  try {
+    for (const id of [stale, live]) runc('create', '--bundle', bundle, id);
+    assert.deepEqual(await deleteStaleContainers(), [stale]);
+    const left = String(runc('list', '--quiet')).split('\n');
+    assert.equal(left.includes(stale), false);
+    assert.equal(left.includes(live), true);
+  } finally {
+    for (const id of [stale, live])
+      spawnSync('runc', ['--root', RUNC_STATE_ROOT, 'delete', '-f', id]);
+    rmSync(bundle, { recursive: true, force: true });
+  }
+});
 
 function processesWithArg(arg: string): string[] {
   return readdirSync('/proc')

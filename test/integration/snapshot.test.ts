@@ -12,13 +12,15 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runInSandbox } from '../../src/build/sandbox/index.js';
 import { type ChangeReader, mountPoints, openSnapshotter } from '../../src/build/snapshot/index.js';
+import { overlayUnavailable } from '../../src/build/snapshot/probe.js';
 import type { SlipwayEvent } from '../../src/log/index.js';
 import { makeBusyboxTree } from './busybox-rootfs.js';
 import { listUpper } from './overlay-listing.js';
@@ -76,6 +78,14 @@ test('overlay: unpacks once, captures a RUN step, and reuses it as a lower', asy
   const again = await openSnapshotter({ changes: reader, root });
   await again.ensureLayer(base, undefined, unpack);
   assert.equal(unpacks, 1);
+  // Two stages on one new base at once: one unpack, both get its folder.
+  const shared = chain('shared');
+  const [first, second] = await Promise.all([
+    snapshots.ensureLayer(shared, undefined, unpack),
+    snapshots.ensureLayer(shared, undefined, unpack),
+  ]);
+  assert.equal(unpacks, 2);
+  assert.equal(first, second);
 
   const step = await snapshots.prepare(snapshots.lowerDirs([base]));
   try {
@@ -205,4 +215,16 @@ test('stale mounts and folders of a killed build are removed at start', async ()
   assert.deepEqual(events.find((e) => e.kind === 'snapshot.stale')?.removed, [
     join(root, 'work', `${dead}-step-abc`),
   ]);
+});
+
+test('a passed overlay probe is recorded and later opens on the same kernel skip it', async () => {
+  const root = mkdtempSync(join(home, 'probe-'));
+  await openSnapshotter({ root, changes: reader });
+  const record = readFileSync(join(root, 'overlay-probe'), 'utf8');
+  assert.equal(record, `${release()} ${statSync(root).dev}\n`);
+  // A probe in a folder that cannot be made fails, unless the record vouches for the host.
+  writeFileSync(join(root, 'not-a-dir'), '');
+  assert.equal(await overlayUnavailable(root, join('not-a-dir', 'probe')), undefined);
+  writeFileSync(join(root, 'overlay-probe'), 'another-kernel 1\n');
+  assert.match((await overlayUnavailable(root, join('not-a-dir', 'probe'))) ?? '', /ENOTDIR/);
 });

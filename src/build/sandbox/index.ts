@@ -3,7 +3,7 @@
 
 export { DEFAULT_HOSTNAME, DEFAULT_PATH } from './env.js';
 export { resolveInRoot } from './rootpath.js';
-export { deleteStaleContainers } from './runc.js';
+export { deleteStaleContainers, RUNC_STATE_ROOT } from './runc.js';
 export { chooseBackend, runInSandbox, SandboxError } from './sandbox.js';
 export type {
   SandboxBackend,

@@ -4,7 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { processAlive } from '../../util/process.js';
@@ -54,13 +54,14 @@ export async function runWithRunc(run: PreparedRun): Promise<SandboxResult> {
   }
 }
 
-/** Delete containers left by slipway processes that no longer run. */
+/**
+ * Delete containers left by slipway processes that no longer run. runc keeps
+ * one folder per container under its root, so reading that folder finds them
+ * without starting `runc list`.
+ */
 export async function deleteStaleContainers(): Promise<string[]> {
-  const listed = await exec('runc', ['--root', RUNC_STATE_ROOT, 'list', '--quiet']).catch(() => ({
-    stdout: '',
-  }));
-  const stale = listed.stdout
-    .split('\n')
+  const ids = await readdir(RUNC_STATE_ROOT).catch(() => [] as string[]);
+  const stale = ids
     .filter((id) => /^slipway-\d+-/.test(id))
     .filter((id) => !processAlive(Number(id.split('-')[1])));
   for (const id of stale) {

@@ -1,10 +1,15 @@
 // Whether overlayfs works for the snapshot root on this host: it needs root
 // (or a user namespace that owns the mount), kernel support, and an upper
 // filesystem with xattrs and d_type. Trying a real mount is the only proof.
+// A passed probe is recorded in the snapshot root with the kernel release and
+// the root's device, so later builds on the same kernel and disk skip it.
 
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { mountOverlay, unmount } from './overlay.js';
+
+const RECORD = 'overlay-probe';
 
 /** Why overlay cannot be used here, or undefined when it can. */
 export async function overlayUnavailable(
@@ -12,6 +17,15 @@ export async function overlayUnavailable(
   scratchDir: string,
 ): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'slipway is not running as root';
+  const passed = `${release()} ${(await stat(root)).dev}\n`;
+  const recorded = await readFile(join(root, RECORD), 'utf8').catch(() => '');
+  if (recorded === passed) return undefined;
+  const why = await probeMount(root, scratchDir);
+  if (why === undefined) await writeFile(join(root, RECORD), passed);
+  return why;
+}
+
+async function probeMount(root: string, scratchDir: string): Promise<string | undefined> {
   const filesystems = await readFile('/proc/filesystems', 'utf8').catch(() => '');
   if (!/\boverlay\b/.test(filesystems)) return 'the kernel has no overlay filesystem';
   const base = join(root, scratchDir);
@@ -38,6 +52,6 @@ export async function overlayUnavailable(
   } catch (error) {
     return (error as Error).message;
   } finally {
-    await rm(base, { recursive: true, force: true });
+    await rm(base, { recursive: true, force: true }).catch(() => {});
   }
 }

@@ -58,6 +58,9 @@ export async function openSnapshotter<C>(options: SnapshotterOptions<C>): Promis
 
 /** Unpacked layers by chain ID, and working snapshots for steps. */
 export class Snapshotter<C> {
+  /** Layers being unpacked: stages on the same base wait for one unpack. */
+  private readonly unpacking = new Map<string, Promise<string>>();
+
   constructor(
     readonly root: string,
     readonly driver: SnapshotDriver,
@@ -85,7 +88,26 @@ export class Snapshotter<C> {
    * calling `unpack` only when it is not. Returns its folder.
    * Overlay keeps each layer alone (overlay whiteouts); copy keeps full trees.
    */
-  async ensureLayer(chainId: string, parentChainId: string | undefined, unpack: UnpackLayer) {
+  ensureLayer(
+    chainId: string,
+    parentChainId: string | undefined,
+    unpack: UnpackLayer,
+  ): Promise<string> {
+    let unpacked = this.unpacking.get(chainId);
+    if (!unpacked) {
+      unpacked = this.unpackOnce(chainId, parentChainId, unpack).finally(() =>
+        this.unpacking.delete(chainId),
+      );
+      this.unpacking.set(chainId, unpacked);
+    }
+    return unpacked;
+  }
+
+  private async unpackOnce(
+    chainId: string,
+    parentChainId: string | undefined,
+    unpack: UnpackLayer,
+  ): Promise<string> {
     const dir = this.layerDir(chainId);
     if (await this.has(chainId)) return dir;
     const temp = join(this.root, 'tmp', uniqueName('unpack'));
