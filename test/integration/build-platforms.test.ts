@@ -169,6 +169,21 @@ test('a docker archive cannot hold two platforms; a bad platform is named', asyn
   });
 });
 
+test('a RUN failing for one platform fails the build, naming the platform', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM ${multi}
+COPY --from=BASE /bin/busybox /bin/busybox
+ARG TARGETARCH
+RUN ["/bin/busybox", "sh", "-c", "test $TARGETARCH = amd64"]
+`,
+  });
+  await assert.rejects(build(fixture, context, { platforms: ['linux/amd64,linux/arm64'] }), {
+    message:
+      'stage stage-0 for linux/arm64: process "/bin/busybox sh -c test $TARGETARCH = amd64" ' +
+      'did not complete successfully: exit code: 1',
+  });
+});
+
 test('RUN for arm64 runs its program under the registered emulator', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: `FROM ${multi}\nRUN ["/hello"]\n`,

@@ -74,7 +74,9 @@ export async function runRun(run: StageRun, instruction: RunInstruction, step: P
       });
       if (result.exitCode !== 0) {
         const { file, line, column } = instruction.location;
-        const name = run.stage.name ?? `stage-${run.stage.index}`;
+        const stage = run.stage.name ?? `stage-${run.stage.index}`;
+        // With several platforms, which one failed.
+        const name = run.env.platformLabel ? `${stage} for ${run.env.platformLabel}` : stage;
         const why = result.signal ? `killed by ${result.signal}` : `exit code: ${result.exitCode}`;
         throw new StepFailedError(
           `stage ${name}: process ${JSON.stringify(argv.join(' '))} did not complete successfully: ${why}`,
