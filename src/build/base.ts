@@ -2,9 +2,11 @@ import { SlipwayError, withContext } from '../errors/index.js';
 import {
   type Descriptor,
   type Digest,
+  formatPlatform,
   formatReference,
   type ImageConfig,
   type ImageSource,
+  normalizePlatform,
   type Platform,
   parseManifest,
   parseReference,
@@ -54,24 +56,41 @@ export class BaseImages {
   ) {}
 
   /** Resolve an image reference: the local store first (unless pull), else its registry. */
-  async resolve(text: string): Promise<BaseImage> {
+  async resolve(text: string, platform = this.platform): Promise<BaseImage> {
     const reference = parseReference(text);
     const name = formatReference(reference);
     if (!this.pull) {
       // `-t app` stores the plain name `app`; FROM app finds it as docker does.
       for (const candidate of text.includes('/') ? [name] : [text, name]) {
         const stored = await this.store.resolve(candidate).catch(() => undefined);
-        if (stored) return this.load(this.store, stored.digest, name);
+        if (!stored) continue;
+        const base = await this.load(this.store, stored.digest, name, true, platform);
+        // A pulled base is stored as the one platform pulled; another is in the registry.
+        if (runsOn(base.state.config, platform)) return base;
+        return this.fromRegistry(reference, name, platform).catch((error) => {
+          const have = formatPlatform(configPlatform(base.state.config));
+          const wanted = formatPlatform(platform);
+          const context = `${name}: the stored image is for ${have}, not ${wanted}; pulling`;
+          throw withContext(context, error);
+        });
       }
     }
+    return this.fromRegistry(reference, name, platform);
+  }
+
+  private async fromRegistry(reference: Reference, name: string, platform: Platform) {
     const source = await this.openRegistry(reference);
-    return this.load(source, reference.digest ?? reference.tag ?? 'latest', name);
+    return this.load(source, reference.digest ?? reference.tag ?? 'latest', name, true, platform);
   }
 
   /** FROM a name: a named context (image or OCI layout) when one is given, else a reference. */
-  async resolveNamed(name: string, named: NamedContext | undefined): Promise<BaseImage> {
-    if (named === undefined) return this.resolve(name);
-    if (named.kind === 'image') return this.resolve(named.reference);
+  async resolveNamed(
+    name: string,
+    named: NamedContext | undefined,
+    platform = this.platform,
+  ): Promise<BaseImage> {
+    if (named === undefined) return this.resolve(name, platform);
+    if (named.kind === 'image') return this.resolve(named.reference, platform);
     if (named.kind === 'oci-layout') {
       const layout = await openStore(named.dir);
       const selector = named.selector ?? (await layout.listTags())[0]?.descriptor.digest;
@@ -81,7 +100,7 @@ export class BaseImages {
           `build context ${name}: ${named.dir} holds no image`,
         );
       }
-      return this.load(layout, selector, `oci-layout://${named.dir}`, false);
+      return this.load(layout, selector, `oci-layout://${named.dir}`, false, platform);
     }
     throw new SlipwayError('BAD_CONTEXT', `build context ${name} is a directory, not an image`, {
       hint: `use it with COPY --from=${name}, or give docker-image:// or oci-layout://`,
@@ -89,13 +108,19 @@ export class BaseImages {
   }
 
   /** Resolve an image from any source (an OCI layout named by --build-context). */
-  async load(source: ImageSource, selector: string, name: string, keep = true): Promise<BaseImage> {
+  async load(
+    source: ImageSource,
+    selector: string,
+    name: string,
+    keep = true,
+    platform = this.platform,
+  ): Promise<BaseImage> {
     let raw = await source.fetchManifest(selector);
     let parsed = parseManifest(raw.bytes, raw.mediaType);
     if (parsed.kind === 'index') {
       let match: Descriptor;
       try {
-        match = selectManifest(parsed.manifest, this.platform);
+        match = selectManifest(parsed.manifest, platform);
       } catch (error) {
         throw withContext(name, error);
       }
@@ -163,6 +188,18 @@ export class BaseImages {
     }
     return fetched;
   }
+}
+
+function configPlatform(config: ImageConfig): Platform {
+  const { os, architecture, variant } = config;
+  return normalizePlatform({ os, architecture, ...(variant ? { variant } : {}) });
+}
+
+/** Whether an image's config is for the OS and architecture of `platform`. */
+function runsOn(config: ImageConfig, platform: Platform): boolean {
+  const have = configPlatform(config);
+  const want = normalizePlatform(platform);
+  return have.os === want.os && have.architecture === want.architecture;
 }
 
 async function readAll(source: ImageSource, descriptor: Descriptor): Promise<Buffer> {

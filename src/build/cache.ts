@@ -6,7 +6,8 @@ import type { ImageState } from './state.js';
 
 // The build cache: the image state after each step, by step key, in
 // `<cache>/steps/<key hex>.json`. The layer blobs live in the local store;
-// an entry whose new layer is gone from the store counts as a miss.
+// an entry whose new layer is gone from the store counts as a miss. Within
+// one build a step runs once per key: a twin waits for it, then hits.
 
 const ENTRY_VERSION = 1;
 
@@ -18,6 +19,9 @@ interface CacheEntry {
 
 /** Step results by cache key. */
 export class BuildCache {
+  /** Steps of this build running now, by key, each with what ends its wait. */
+  private readonly running = new Map<string, { done: Promise<void>; finish: () => void }>();
+
   constructor(
     private readonly dir: string,
     private readonly store: OciStore,
@@ -42,6 +46,31 @@ export class BuildCache {
   async put(key: string, state: ImageState): Promise<void> {
     const entry: CacheEntry = { version: ENTRY_VERSION, key, state };
     await writeFileAtomic(this.path(key), JSON.stringify(entry));
+    this.running.get(key)?.finish();
+    this.running.delete(key);
+  }
+
+  /**
+   * Claim a step that missed the cache, to run it. When a step with the same key is
+   * running in this build (the same stage for another platform), wait until it is put
+   * (or the build stops) and resolve to false: look it up again instead of running it.
+   */
+  async claim(key: string, signal: AbortSignal): Promise<boolean> {
+    const running = this.running.get(key);
+    if (running) {
+      const stopped = new Promise<void>((resolve) => {
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await Promise.race([running.done, stopped]);
+      signal.throwIfAborted();
+      return false;
+    }
+    let finish = () => {};
+    const done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    this.running.set(key, { done, finish });
+    return true;
   }
 
   private path(key: string): string {

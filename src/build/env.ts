@@ -37,7 +37,10 @@ export interface BuildEnv {
   progress: Progress;
   workspaces: Workspaces;
   images: BaseImages;
+  /** The platform this build makes an image for (TARGETPLATFORM). */
   platform: Platform;
+  /** `linux/arm64` in progress labels when a build makes more than one platform. */
+  platformLabel?: string;
   /** `created` for every step this build runs (SOURCE_DATE_EPOCH or now). */
   created: string;
   globalArgs: ReadonlyMap<string, string | undefined>;

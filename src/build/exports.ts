@@ -2,7 +2,14 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { digestEncoded, parseReference } from '../image/index.js';
+import {
+  buildkitPlatform,
+  type Descriptor,
+  digestEncoded,
+  formatPlatform,
+  type Platform,
+  parseReference,
+} from '../image/index.js';
 import { applyLayer } from '../layer/index.js';
 import { copyImage } from '../registry/index.js';
 import { type OciStore, openStore } from '../store/index.js';
@@ -21,7 +28,9 @@ const exec = promisify(execFile);
 /** Everything an output needs. */
 export interface ExportContext {
   store: OciStore;
-  image: StoredImage;
+  /** The image, or the index of the images when there are several platforms. */
+  root: Descriptor;
+  images: { platform: Platform; image: StoredImage }[];
   tags: string[];
   registries: RegistryAccess;
   progress: Progress;
@@ -30,10 +39,10 @@ export interface ExportContext {
 
 /** Send the image to one output; resolves to the references pushed, if any. */
 export async function exportImage(output: BuildOutput, context: ExportContext): Promise<string[]> {
-  const { store, image, tags, progress } = context;
+  const { store, root, tags, progress } = context;
   switch (output.type) {
     case 'store':
-      for (const tag of tags) await store.tag(storeTagName(tag), image.descriptor);
+      for (const tag of tags) await store.tag(storeTagName(tag), root);
       return [];
     case 'registry':
       return pushAll(context);
@@ -69,8 +78,10 @@ async function pushAll(context: ExportContext): Promise<string[]> {
     const name = `${reference.registry}/${reference.repository}:${reference.tag ?? 'latest'}`;
     await context.progress.run(`pushing ${name}`, async (step) => {
       const target = context.registries.push(reference);
-      const result = await copyImage(context.store, target, context.image.manifestDigest, {
+      // Every platform's manifest (and its blobs) goes before the index that lists them.
+      const result = await copyImage(context.store, target, context.root.digest, {
         tag: reference.tag ?? 'latest',
+        platform: 'all',
         emit: (event) => step.event(event),
       });
       const { copied, mounted, skipped } = result.blobs;
@@ -88,7 +99,7 @@ async function exportLayout(context: ExportContext, dest: string): Promise<void>
   // As BuildKit's oci exporter: the layout names the image by its tag.
   const names = context.tags.length > 0 ? context.tags.map(tagOf) : ['latest'];
   for (const name of names) {
-    await copyImage(context.store, layout, context.image.manifestDigest, { tag: name });
+    await copyImage(context.store, layout, context.root.digest, { tag: name, platform: 'all' });
   }
   await dropStoreTemp(dir);
   if (asTar) await tarLayout(dir, dest);
@@ -106,18 +117,20 @@ async function tarLayout(dir: string, dest: string): Promise<void> {
 }
 
 async function exportDockerArchive(context: ExportContext, dest: string): Promise<void> {
+  // checkOutputs refuses a docker archive of several platforms before the build.
+  const { image } = context.images[0] as ExportContext['images'][number];
   const dir = await mkdtemp(join(context.tempDir, 'docker-'));
   const layout = await openStore(dir);
-  await copyImage(context.store, layout, context.image.manifestDigest, {});
+  await copyImage(context.store, layout, image.manifestDigest, {});
   const path = (digest: string) => `blobs/sha256/${digestEncoded(digest as never)}`;
   const manifest = [
     {
-      Config: path(context.image.configDigest),
+      Config: path(image.configDigest),
       RepoTags: context.tags.map((t) => {
         const ref = parseReference(t);
         return `${ref.registry}/${ref.repository}:${ref.tag ?? 'latest'}`;
       }),
-      Layers: context.image.manifest.layers.map((l) => path(l.digest)),
+      Layers: image.manifest.layers.map((l) => path(l.digest)),
     },
   ];
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
@@ -126,13 +139,19 @@ async function exportDockerArchive(context: ExportContext, dest: string): Promis
   await rm(dir, { recursive: true, force: true });
 }
 
+/** The files of the image; with several platforms one folder each (`linux_arm64`), as buildx. */
 async function exportFiles(context: ExportContext, dest: string): Promise<void> {
-  await mkdir(dest, { recursive: true });
+  const several = context.images.length > 1;
   // Rootless, the files are the user's own (as docker build's client writes
   // them), not the subordinate ids the user could not remove again.
   const owners = currentUserNamespace() === undefined;
-  for (const layer of context.image.manifest.layers) {
-    await applyLayer(await context.store.fetchBlob(layer), dest, { whiteouts: 'apply', owners });
+  for (const { platform, image } of context.images) {
+    const name = formatPlatform(buildkitPlatform(platform)).replaceAll('/', '_');
+    const dir = several ? join(dest, name) : dest;
+    await mkdir(dir, { recursive: true });
+    for (const layer of image.manifest.layers) {
+      await applyLayer(await context.store.fetchBlob(layer), dir, { whiteouts: 'apply', owners });
+    }
   }
 }
 

@@ -1,26 +1,27 @@
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { makeIgnoreMatcher, parseIgnoreFile } from '../dockerfile/ignore.js';
-import { findIgnoreFile } from '../dockerfile/ignore-file.js';
-import { parseDockerfile, type Stage } from '../dockerfile/index.js';
-import { findStageRef, stagesNeededFor } from '../dockerfile/stages.js';
-import { InputError, UsageError } from '../errors/index.js';
-import { hostPlatform, parsePlatform } from '../image/index.js';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findStageRef } from '../dockerfile/stages.js';
+import { buildkitPlatform, formatPlatform } from '../image/index.js';
 import { openStore } from '../store/index.js';
 import { statePaths } from '../util/paths.js';
-import { BaseImages } from './base.js';
 import { BuildCache } from './cache.js';
+import { loadInputs } from './context.js';
 import { FileHashCache } from './copy/index.js';
-import type { BuildEnv, StageResult } from './env.js';
 import { exportImage, storeTagName } from './exports.js';
 import type { BuildOptions, BuildResult } from './options.js';
-import { storeImage } from './output.js';
+import { storeIndex } from './output.js';
+import {
+  buildPlatform,
+  checkEmulators,
+  checkOutputs,
+  type PlatformImage,
+  platformEnv,
+  type SharedEnv,
+  targetPlatforms,
+} from './platforms.js';
 import { Progress } from './progress.js';
 import { RegistryAccess } from './registry-access.js';
 import { checkBuildPrivileges } from './rootless.js';
-import { globalScope, platformArgs } from './scope.js';
-import { buildStage } from './stage.js';
-import { lastCreated } from './state.js';
 import { Workspaces } from './workspace.js';
 
 // The build executor's entry point: a Dockerfile and a context in, an image
@@ -32,55 +33,38 @@ export type {
   BuildResult,
   BuildSecret,
   NamedContext,
+  RemoteContext,
 } from './options.js';
+export { parseRemoteContext } from './remote-context.js';
 
 /** Build an image from a Dockerfile and a context directory. */
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   await checkBuildPrivileges(options.emit);
   const paths = statePaths(options.home);
   const progress = new Progress(options.emit);
-  const contextDir = resolve(options.contextDir);
-  // A bad -t or a missing context fails before any step runs, not after the build.
+  // A bad -t or --platform fails before any step runs, not after the build.
   for (const tag of options.tags) storeTagName(tag);
-  await checkContextDir(contextDir);
-  const dockerfilePath = resolve(contextDir, options.dockerfile);
-  const text = await progress.run(
-    '[internal] load build definition from ' + basename(dockerfilePath),
-    () =>
-      readFile(dockerfilePath, 'utf8').catch(() => {
-        throw new InputError('DOCKERFILE_MISSING', `cannot read Dockerfile ${dockerfilePath}`, {
-          hint: 'pass the Dockerfile with -f, relative to the context or absolute',
-        });
-      }),
-  );
-  const parsed = parseDockerfile(text, { file: options.dockerfile });
-  const ignore = findIgnoreFile(contextDir, dockerfilePath);
-  const matcher = makeIgnoreMatcher(ignore ? parseIgnoreFile(ignore.text, ignore.path) : []);
-  if ((options.platforms?.length ?? 0) > 1) {
-    throw new UsageError('building for more than one platform at once is not supported', {
-      hint: 'run one build per --platform',
-    });
-  }
-  const platform = options.platforms?.[0] ? parsePlatform(options.platforms[0]) : hostPlatform();
+  const platforms = targetPlatforms(options.platforms);
+  checkOutputs(options, platforms);
 
   const store = await openStore(paths.store);
   await mkdir(paths.cache, { recursive: true });
   const tempDir = await mkdtemp(join(paths.cache, 'tmp-'));
   try {
+    const inputs = await loadInputs(options, tempDir, progress);
+    const { contextDir, parsed, matcher } = inputs;
     const registries = await RegistryAccess.open({
       settingsFile: paths.registriesConfig,
       insecureRegistries: options.insecureRegistries,
       credentials: options.credentials,
       emit: options.emit,
     });
-    const builtinArgs = platformArgs(platform);
     const hashes = new FileHashCache(join(paths.cache, 'file-hashes.json'));
     await hashes.load();
     const stop = new AbortController();
     options.signal?.addEventListener('abort', () => stop.abort(options.signal?.reason));
-    const stageResults = new Map<number, Promise<StageResult>>();
-    const env: BuildEnv = {
-      options,
+    const shared: SharedEnv = {
+      options: { ...options, buildContexts: inputs.buildContexts },
       parsed,
       dockerfileName: options.dockerfile,
       contextDir,
@@ -90,60 +74,41 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       cache: new BuildCache(paths.cache, store),
       progress,
       workspaces: await Workspaces.open(store, paths.snapshots, options.emit),
-      images: new BaseImages(
-        store,
-        (ref) => Promise.resolve(registries.pull(ref)),
-        platform,
-        options.pull ?? false,
-      ),
-      platform,
       created: new Date((options.sourceDateEpoch ?? Date.now() / 1000) * 1000).toISOString(),
-      globalArgs: globalScope(
-        parsed.globalArgs.flatMap((a) => a.args),
-        options.buildArgs,
-        builtinArgs,
-      ),
-      builtinArgs,
       tempDir,
       cacheMountsDir: join(paths.cache, 'mounts'),
       signal: stop.signal,
       hashes,
-      stageResult: (stage: Stage) => {
-        let result = stageResults.get(stage.index);
-        if (!result) {
-          result = buildStage(env, stage);
-          stageResults.set(stage.index, result);
-        }
-        return result;
-      },
       findStage: (name, before) => findStageRef(parsed.stages, name, before),
     };
-    await mkdir(env.cacheMountsDir, { recursive: true });
+    await mkdir(shared.cacheMountsDir, { recursive: true });
+    const several = platforms.length > 1;
+    const envs = platforms.map((platform) =>
+      platformEnv(
+        shared,
+        registries,
+        platform,
+        several ? formatPlatform(buildkitPlatform(platform)) : undefined,
+      ),
+    );
+    for (const env of envs) await checkEmulators(env);
 
-    const needed = stagesNeededFor(parsed, options.target);
-    const target = parsed.stages[needed[needed.length - 1] as number] as Stage;
-    // Independent stages build at the same time; each waits for what it uses.
-    const all = needed.map((i: number) => env.stageResult(parsed.stages[i] as Stage));
+    const builds = envs.map((env) => buildPlatform(env, stop));
+    let images: PlatformImage[];
     try {
-      await Promise.all(all);
+      images = await Promise.all(builds);
     } catch (error) {
-      // Stop the stages still running, and let them finish before cleaning up.
-      stop.abort();
-      await Promise.allSettled(all);
+      await Promise.allSettled(builds);
       throw error;
     } finally {
       await hashes.save();
     }
-    const result = await env.stageResult(target);
-
-    const state = withLabels(result.state, options.labels);
-    await env.images.ensureBlobs(state);
-    const image = await progress.run('exporting to image', () =>
-      storeImage(store, state, imageTime(env, state)),
-    );
+    const root = several
+      ? await progress.run('exporting manifest list', () => storeIndex(store, images))
+      : (images[0] as PlatformImage).image.descriptor;
     const outputs = options.outputs ?? [];
     const wantsPush = options.push || outputs.some((o) => o.type === 'registry');
-    const context = { store, image, tags: options.tags, registries, progress, tempDir };
+    const context = { store, root, images, tags: options.tags, registries, progress, tempDir };
     let references: string[] = [];
     await exportImage({ type: 'store' }, context);
     if (wantsPush) references = await exportImage({ type: 'registry' }, context);
@@ -151,36 +116,13 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       if (output.type !== 'registry' && output.type !== 'store') await exportImage(output, context);
     }
     return {
-      digest: image.manifestDigest,
-      configDigest: image.configDigest,
+      digest: root.digest,
+      configDigest: several ? root.digest : (images[0] as PlatformImage).image.configDigest,
       references: wantsPush ? references : options.tags,
-      descriptor: image.descriptor,
+      descriptor: root,
+      ...(several ? { manifests: images.map(({ image }) => image.descriptor) } : {}),
     };
   } finally {
     await rm(tempDir, { recursive: true, force: true });
-  }
-}
-
-/** `--label`: labels set on the final image, with no history entry. */
-function withLabels(state: StageResult['state'], labels: Record<string, string> | undefined) {
-  if (!labels || Object.keys(labels).length === 0) return state;
-  const config = structuredClone(state.config);
-  config.config = { ...config.config, Labels: { ...config.config?.Labels, ...labels } };
-  return { ...state, config };
-}
-
-/** The image's created time: SOURCE_DATE_EPOCH, else that of its newest history entry. */
-function imageTime(env: BuildEnv, state: StageResult['state']): string {
-  if (env.options.sourceDateEpoch !== undefined) return env.created;
-  return lastCreated(state) ?? env.created;
-}
-
-async function checkContextDir(dir: string): Promise<void> {
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    const what = info ? 'is not a directory' : 'does not exist';
-    throw new InputError('CONTEXT_MISSING', `build context ${dir} ${what}`, {
-      hint: 'pass the directory that holds the files the Dockerfile copies (often .)',
-    });
   }
 }

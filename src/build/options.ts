@@ -17,8 +17,12 @@ export type BuildOutput =
 /** A secret for `RUN --mount=type=secret`: a file, or an environment value. */
 export type BuildSecret = { id: string; file: string } | { id: string; value: string };
 
+/** A context fetched before the build: a git repository (`URL#ref:subdir`) or a URL. */
+export type RemoteContext = { kind: 'git'; source: string } | { kind: 'url'; url: string };
+
 /** A named context for FROM, COPY --from and RUN --mount from=NAME. */
 export type NamedContext =
+  | RemoteContext
   | { kind: 'dir'; path: string }
   | { kind: 'image'; reference: string }
   | { kind: 'oci-layout'; dir: string; selector?: string };
@@ -26,7 +30,9 @@ export type NamedContext =
 /** Everything a build needs. Paths are absolute or relative to the process cwd. */
 export interface BuildOptions {
   contextDir: string;
-  /** The Dockerfile's path. */
+  /** The context when it is a repository or URL; then `contextDir` is not read. */
+  remoteContext?: RemoteContext;
+  /** The Dockerfile's path (relative: to the context, which a remote context needs). */
   dockerfile: string;
   tags: string[];
   buildArgs: Record<string, string>;
@@ -34,7 +40,7 @@ export interface BuildOptions {
   noCache: boolean;
   /** Push every tag to its registry (same as outputs with type=registry). */
   push: boolean;
-  /** `os/arch[/variant]`; one platform per build. Default: this machine's. */
+  /** `os/arch[/variant]` (or several, comma-separated); default: this machine's. */
   platforms?: string[];
   credentials?: CredentialSource;
   /** Registry hosts reached over plain HTTP or with unverified TLS. */
@@ -57,9 +63,12 @@ export interface BuildOptions {
 
 /** What a build made. */
 export interface BuildResult {
-  /** The manifest digest. */
+  /** The manifest digest (of the index when the build made several platforms). */
   digest: Digest;
+  /** The image ID as --iidfile writes it: the config digest, or the index digest. */
   configDigest: Digest;
+  /** With several platforms: the manifest of each, as the index lists them. */
+  manifests?: Descriptor[];
   /** Full references pushed (or tagged in the store when nothing was pushed). */
   references: string[];
   descriptor: Descriptor;

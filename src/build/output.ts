@@ -1,4 +1,5 @@
 import {
+  buildkitPlatform,
   type Descriptor,
   type Digest,
   digestOf,
@@ -6,7 +7,9 @@ import {
   type ImageConfig,
   type ImageManifest,
   OCI_CONFIG,
+  OCI_INDEX,
   OCI_MANIFEST,
+  type Platform,
 } from '../image/index.js';
 import type { OciStore } from '../store/index.js';
 import type { ImageState } from './state.js';
@@ -57,6 +60,23 @@ export async function storeImage(
     config,
     manifest,
   };
+}
+
+/** Write an OCI index of the images of several platforms (each already stored). */
+export async function storeIndex(
+  store: OciStore,
+  images: { platform: Platform; image: StoredImage }[],
+): Promise<Descriptor> {
+  const raw = encodeManifest({
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests: images.map(({ platform, image }) => ({
+      ...image.descriptor,
+      platform: buildkitPlatform(platform),
+    })),
+  });
+  await store.pushManifest(raw);
+  return { mediaType: raw.mediaType, digest: raw.digest, size: raw.bytes.length };
 }
 
 /** The config's fields in the order BuildKit writes them (stable bytes, stable digest). */

@@ -1,5 +1,6 @@
 import type { ArgDeclaration } from '../dockerfile/index.js';
-import { expandWord } from '../dockerfile/index.js';
+import { expandWord, platformArgs as platformArgMap } from '../dockerfile/index.js';
+import { buildkitPlatform, hostPlatform, type Platform } from '../image/index.js';
 import { getEnv } from './metadata.js';
 
 // ARG and ENV scope as BuildKit keeps it: global ARGs (before the first FROM)
@@ -7,20 +8,12 @@ import { getEnv } from './metadata.js';
 // --build-arg values first, then their default, then the global value; ENV
 // values shadow ARGs of the same name in expansion and in RUN's environment.
 
-/** The values every build knows without a declaration (TARGETPLATFORM and kin). */
-export function platformArgs(target: { os: string; architecture: string; variant?: string }) {
-  const platform = `${target.os}/${target.architecture}${target.variant ? `/${target.variant}` : ''}`;
-  const args: Record<string, string> = {
-    TARGETPLATFORM: platform,
-    TARGETOS: target.os,
-    TARGETARCH: target.architecture,
-    TARGETVARIANT: target.variant ?? '',
-    BUILDPLATFORM: platform,
-    BUILDOS: target.os,
-    BUILDARCH: target.architecture,
-    BUILDVARIANT: target.variant ?? '',
-  };
-  return args;
+/**
+ * The values every build knows without a declaration: TARGET* name the platform being
+ * built, BUILD* the machine building it (they differ in a cross build), as BuildKit sets them.
+ */
+export function platformArgs(target: Platform, build: Platform = hostPlatform()) {
+  return Object.fromEntries(platformArgMap(buildkitPlatform(build), buildkitPlatform(target)));
 }
 
 /** Build args that are passed to RUN without a declaration, as Docker does. */

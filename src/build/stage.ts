@@ -1,14 +1,15 @@
 import { expandWord, type Instruction, parseDockerfile, type Stage } from '../dockerfile/index.js';
-import { InputError, SlipwayError } from '../errors/index.js';
+import { InputError, messageOf, SlipwayError } from '../errors/index.js';
+import { buildkitPlatform, type Platform, parsePlatform } from '../image/index.js';
 import { stepKey } from './cache-key.js';
 import type { BuildEnv, StageResult } from './env.js';
+import { withoutCredentials } from './fetch.js';
 import { applyMetadata } from './metadata.js';
 import type { ProgressStep } from './progress.js';
 import { StageScope } from './scope.js';
 import { commitStep, type ImageState, lastCreated, scratchState } from './state.js';
 import { configChange } from './steps/config.js';
 import { runCopy } from './steps/copy.js';
-import { withoutCredentials } from './steps/remote.js';
 import { runRun } from './steps/run.js';
 import { runWorkdir } from './steps/workdir.js';
 
@@ -23,6 +24,8 @@ export interface StageRun {
   key: string;
   scope: StageScope;
   flags: { cmdSet: boolean };
+  /** The platform the stage's RUN steps execute for (FROM --platform, else the target). */
+  platform: Platform;
   /** `[name k/n]`, the progress prefix of this stage's steps. */
   label(position: number): string;
 }
@@ -32,12 +35,16 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
   const shown = stage.instructions.filter(isVertex);
   const total = shown.length + 1;
   const single = env.parsed.stages.length === 1;
-  const name = stage.name ?? `stage-${stage.index}`;
+  const name = [env.platformLabel, single ? undefined : (stage.name ?? `stage-${stage.index}`)]
+    .filter((part) => part !== undefined)
+    .join(' ');
   const label = (position: number) =>
-    single ? `[${position}/${total}]` : `[${name} ${position}/${total}]`;
-  const base = await resolveBase(env, stage, label(1));
+    name === '' ? `[${position}/${total}]` : `[${name} ${position}/${total}]`;
+  const platform = stagePlatform(env, stage);
+  const base = await resolveBase(env, stage, label(1), platform);
   const scope = new StageScope(env.globalArgs, env.options.buildArgs, env.builtinArgs, base.args);
-  const run: StageRun = { env, stage, ...base, scope, flags: { cmdSet: false }, label };
+  const flags = { cmdSet: false };
+  const run: StageRun = { env, stage, ...base, scope, flags, platform, label };
 
   const triggers = base.state.config.config?.OnBuild ?? [];
   if (triggers.length > 0) {
@@ -60,7 +67,23 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
   return { state: run.state, key: run.key, stage, args: scope.args };
 }
 
-async function resolveBase(env: BuildEnv, stage: Stage, label: string) {
+/** The platform FROM --platform names (expanded with the global ARGs), else the target's. */
+export function stagePlatform(env: BuildEnv, stage: Stage): Platform {
+  const word = stage.from.platform;
+  if (word === undefined) return env.platform;
+  const text = expandWord(word, (key) => env.globalArgs.get(key));
+  try {
+    return parsePlatform(text);
+  } catch (error) {
+    const { file, line, column } = stage.from.location;
+    throw new InputError('INVALID_PLATFORM', `FROM --platform=${word}: ${messageOf(error)}`, {
+      location: { file, line, column },
+      hint: 'give os/arch[/variant], e.g. --platform=$BUILDPLATFORM or linux/arm64',
+    });
+  }
+}
+
+async function resolveBase(env: BuildEnv, stage: Stage, label: string, platform: Platform) {
   const lookup = (key: string) => env.globalArgs.get(key);
   const image = expandWord(stage.from.image, lookup);
   const step = env.progress.step(`${label} FROM ${image}`);
@@ -73,7 +96,7 @@ async function resolveBase(env: BuildEnv, stage: Stage, label: string) {
   }
   if (image === 'scratch') {
     step.done();
-    const state = scratchState(env.platform);
+    const state = scratchState(buildkitPlatform(platform));
     return { state, key: stepKey(null, 'FROM', 'scratch', state.config.architecture) };
   }
   const { file, line, column } = stage.from.location;
@@ -84,7 +107,7 @@ async function resolveBase(env: BuildEnv, stage: Stage, label: string) {
       });
     }
     const named = env.options.buildContexts?.[image];
-    const base = await env.images.resolveNamed(image, named);
+    const base = await env.images.resolveNamed(image, named, platform);
     step.done();
     return { state: base.state, key: base.key };
   } catch (error) {

@@ -68,3 +68,10 @@ export function formatPlatform(platform: Platform): string {
   const base = `${platform.os}/${platform.architecture}`;
   return platform.variant ? `${base}/${platform.variant}` : base;
 }
+
+/** The platform as BuildKit writes it (containerd's Normalize): arm64 without its default v8. */
+export function buildkitPlatform(platform: Platform): Platform {
+  const normal = normalizePlatform(platform);
+  if (normal.architecture === 'arm64' && normal.variant === 'v8') delete normal.variant;
+  return normal;
+}

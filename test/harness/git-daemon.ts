@@ -1,12 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { freePort } from './registry.js';
 
 // A git repository served by `git daemon` on 127.0.0.1, for ADD of git
-// sources: two commits, the first tagged v1, the second on main.
+// sources and git contexts: two commits, the first tagged v1, the second on
+// main (with any further files a test gives, such as a Dockerfile).
 
 const run = promisify(execFile);
 
@@ -21,7 +22,10 @@ export interface GitServer {
 }
 
 /** Make `repo.git` under `dir` and serve it; resolves once the daemon answers. */
-export async function startGitServer(dir: string): Promise<GitServer> {
+export async function startGitServer(
+  dir: string,
+  files: Record<string, string> = {},
+): Promise<GitServer> {
   const work = join(dir, 'work');
   const git = (...args: string[]) =>
     run('git', ['-C', work, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]);
@@ -35,6 +39,10 @@ export async function startGitServer(dir: string): Promise<GitServer> {
   await writeFile(join(work, 'app.sh'), 'echo two\n');
   await mkdir(join(work, 'docs'));
   await writeFile(join(work, 'docs/readme.txt'), 'read me\n');
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(work, path)), { recursive: true });
+    await writeFile(join(work, path), content);
+  }
   await git('add', '.');
   await git('commit', '-q', '-m', 'two');
   const rev = async (ref: string) => (await git('rev-parse', ref)).stdout.trim();

@@ -30,6 +30,9 @@ export interface LayoutConfig {
   createdBy: string;
   /** The tag the layout's index names the image by. */
   tag: string;
+  /** The config's architecture (default: this machine's) and variant. */
+  architecture?: string;
+  variant?: string;
 }
 
 /** The sha256 digest of a file, as `sha256:hex`. */
@@ -88,8 +91,9 @@ export async function writeImageLayout(
     layout,
     JSON.stringify({
       created: CREATED,
-      architecture: goArch(),
+      architecture: config.architecture ?? goArch(),
       os: 'linux',
+      ...(config.variant ? { variant: config.variant } : {}),
       config: { Env: config.env, Cmd: config.cmd },
       rootfs: { type: 'layers', diff_ids: [diffId] },
       history: [{ created: CREATED, created_by: config.createdBy }],

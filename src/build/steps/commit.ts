@@ -38,12 +38,19 @@ export async function commitWorkspace(
   return next;
 }
 
-/** Look a step up in the cache unless --no-cache; a hit moves the stage on. */
+/**
+ * Look a step up in the cache unless --no-cache; a hit moves the stage on. A miss
+ * whose twin is running (another platform's) waits for it and hits.
+ */
 export async function cachedStep(run: StageRun, key: string): Promise<boolean> {
   if (run.env.options.noCache) return false;
-  const hit = await run.env.cache.get(key, run.state.layers.length);
-  if (!hit) return false;
-  run.state = hit;
-  run.key = key;
-  return true;
+  for (;;) {
+    const hit = await run.env.cache.get(key, run.state.layers.length);
+    if (hit) {
+      run.state = hit;
+      run.key = key;
+      return true;
+    }
+    if (await run.env.cache.claim(key, run.env.signal)) return false;
+  }
 }

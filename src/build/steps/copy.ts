@@ -3,10 +3,11 @@ import { type AddInstruction, type CopyInstruction, expandWord } from '../../doc
 import { InputError } from '../../errors/index.js';
 import { stepKey } from '../cache-key.js';
 import { type CopySpec, digestCopy, executeCopy, planCopy, resolveChown } from '../copy/index.js';
+import { withoutCredentials } from '../fetch.js';
 import type { ProgressStep } from '../progress.js';
 import type { StageRun } from '../stage.js';
 import { cachedStep, commitWorkspace } from './commit.js';
-import { fetchRemoteSources, withoutCredentials } from './remote.js';
+import { fetchRemoteSources } from './remote.js';
 import { sourceRoot } from './sources.js';
 
 // COPY and ADD as steps: sources expanded and matched, the content digest in

@@ -1,6 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { SlipwayError } from '../../errors/index.js';
-import { formatPlatform, hostPlatform, type Platform } from '../../image/index.js';
+import {
+  buildkitPlatform,
+  formatPlatform,
+  hostPlatform,
+  type Platform,
+} from '../../image/index.js';
 
 // RUN for another architecture than this machine's needs an emulator that the
 // kernel starts for foreign binaries (binfmt_misc, as qemu-user-static
@@ -32,7 +37,8 @@ export async function requireEmulator(platform: Platform, binfmt = BINFMT): Prom
   }
   throw new SlipwayError(
     'NO_EMULATOR',
-    `RUN for ${formatPlatform(platform)} cannot run on this ${formatPlatform(host)} machine: ` +
+    `RUN for ${formatPlatform(buildkitPlatform(platform))} cannot run on this ` +
+      `${formatPlatform(buildkitPlatform(host))} machine: ` +
       `no ${wanted} emulator is registered in ${binfmt}`,
     {
       hint:

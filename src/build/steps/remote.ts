@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { promisify } from 'node:util';
 import type { AddInstruction, CopyInstruction } from '../../dockerfile/index.js';
 import { InputError, SlipwayError } from '../../errors/index.js';
+import { cloneGit, download, isGitSource, isUrl, withoutCredentials } from '../fetch.js';
 import type { ProgressStep } from '../progress.js';
 import type { StageRun } from '../stage.js';
 
@@ -13,8 +12,6 @@ import type { StageRun } from '../stage.js';
 // repositories that ADD clones. They are written to a temporary root that the
 // copy then reads like a context.
 
-const run = promisify(execFile);
-
 /** A temporary root holding the sources, and their names in it. */
 export interface RemoteSources {
   root: string;
@@ -22,15 +19,6 @@ export interface RemoteSources {
   /** Downloads are never unpacked. */
   unpack: boolean;
   release: () => Promise<void>;
-}
-
-/** Whether a source is a git repository ADD clones. */
-export function isGitSource(source: string): boolean {
-  return /^git@|^git:\/\/|^ssh:\/\/|^https?:\/\/\S+\.git(#\S*)?$/.test(source);
-}
-
-function isUrl(source: string): boolean {
-  return /^https?:\/\//.test(source);
 }
 
 /** Fetch here-documents, URLs and repositories; undefined when all sources are context files. */
@@ -62,9 +50,9 @@ export async function fetchRemoteSources(
       await writeFile(join(root, name, heredoc.name), heredoc.content, { mode: 0o644 });
       names.push(`${name}/${heredoc.name}`);
     } else if (isGitSource(source)) {
-      names.push(await cloneRepository(root, name, source, instruction as AddInstruction, step));
+      names.push(await cloneSource(root, name, source, instruction as AddInstruction, step));
     } else {
-      names.push(await download(root, name, source, instruction as AddInstruction, step));
+      names.push(await downloadSource(root, name, source, instruction as AddInstruction, step));
     }
   }
   return {
@@ -75,7 +63,7 @@ export async function fetchRemoteSources(
   };
 }
 
-async function download(
+async function downloadSource(
   root: string,
   index: string,
   url: string,
@@ -83,16 +71,7 @@ async function download(
   step: ProgressStep,
 ): Promise<string> {
   step.output(`downloading ${url}`);
-  const response = await fetch(url).catch((error: Error) => {
-    throw new SlipwayError('DOWNLOAD_FAILED', `ADD ${url}: ${error.message}`);
-  });
-  if (!response.ok) {
-    throw new SlipwayError(
-      'DOWNLOAD_FAILED',
-      `ADD ${url}: ${response.status} ${response.statusText}`,
-    );
-  }
-  const body = Buffer.from(await response.arrayBuffer());
+  const { body, modified } = await download(url, `ADD ${url}`);
   if (instruction.checksum !== undefined) {
     const [algorithm = '', expected] = instruction.checksum.split(':');
     const actual = createHash(algorithm).update(body).digest('hex');
@@ -108,12 +87,11 @@ async function download(
   await mkdir(dir);
   const file = join(dir, base);
   await writeFile(file, body, { mode: 0o600 });
-  const modified = response.headers.get('last-modified');
-  if (modified) await utimes(file, new Date(modified), new Date(modified));
+  if (modified) await utimes(file, modified, modified);
   return `${index}/${base}`;
 }
 
-async function cloneRepository(
+async function cloneSource(
   root: string,
   name: string,
   source: string,
@@ -121,36 +99,10 @@ async function cloneRepository(
   step: ProgressStep,
 ): Promise<string> {
   const [url = '', fragment = ''] = source.split('#');
-  const [ref, subdir] = fragment.split(':');
+  const ref = fragment.split(':')[0];
   const shown = withoutCredentials(url);
   step.output(`cloning ${shown}${ref ? ` at ${ref}` : ''}`);
   const dir = join(root, name);
-  await mkdir(dir);
-  // init and fetch rather than clone --branch: a ref can also be a commit, as BuildKit allows.
-  const steps = [
-    ['init', '-q'],
-    ['remote', 'add', 'origin', url],
-    ['fetch', '-q', '--depth', '1', 'origin', ref || 'HEAD'],
-    ['checkout', '-q', 'FETCH_HEAD'],
-    ['submodule', 'update', '-q', '--init', '--recursive', '--depth', '1'],
-  ];
-  for (const args of steps) {
-    await run('git', ['-C', dir, ...args], {
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
-    }).catch((error: Error & { stderr?: string }) => {
-      const why = (error.stderr ?? error.message).trim().split('\n').at(-1) ?? '';
-      throw new SlipwayError(
-        'GIT_FAILED',
-        `ADD ${shown}: git ${args[0]} failed: ${why.replaceAll(url, shown)}`,
-        { hint: ref ? `check that ${ref} is a branch, tag or commit of ${shown}` : undefined },
-      );
-    });
-  }
-  if (!instruction.keepGitDir) await rm(join(dir, '.git'), { recursive: true, force: true });
-  return subdir ? posix.join(name, subdir) : name;
-}
-
-/** Text with URLs as they may be shown: user and password (a token) left out. */
-export function withoutCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1');
+  const { subdir } = await cloneGit(dir, source, `ADD ${shown}`, instruction.keepGitDir);
+  return posix.join(name, subdir);
 }

@@ -42,7 +42,7 @@ export async function runRun(run: StageRun, instruction: RunInstruction, step: P
 
   try {
     if (await cachedStep(run, key)) return step.cached();
-    await requireEmulator(run.env.platform);
+    await requireEmulator(run.platform);
     await run.env.images.ensureBlobs(run.state);
     const workspace = await run.env.workspaces.open(run.state);
     try {
@@ -74,7 +74,9 @@ export async function runRun(run: StageRun, instruction: RunInstruction, step: P
       });
       if (result.exitCode !== 0) {
         const { file, line, column } = instruction.location;
-        const name = run.stage.name ?? `stage-${run.stage.index}`;
+        const stage = run.stage.name ?? `stage-${run.stage.index}`;
+        // With several platforms, which one failed.
+        const name = run.env.platformLabel ? `${stage} for ${run.env.platformLabel}` : stage;
         const why = result.signal ? `killed by ${result.signal}` : `exit code: ${result.exitCode}`;
         throw new StepFailedError(
           `stage ${name}: process ${JSON.stringify(argv.join(' '))} did not complete successfully: ${why}`,

@@ -29,6 +29,19 @@ test('--build-context kinds and --build-arg from the environment', () => {
     { kind: 'oci-layout', dir: '/x/y', selector: 'v1' },
   ]);
   assert.deepEqual(parseBuildContext('d=../assets'), ['d', { kind: 'dir', path: '../assets' }]);
+  assert.deepEqual(parseBuildContext('g=https://example.com/x.git#v1:docs'), [
+    'g',
+    { kind: 'git', source: 'https://example.com/x.git#v1:docs' },
+  ]);
+  assert.deepEqual(parseBuildContext('s=git@example.com:team/x.git'), [
+    's',
+    { kind: 'git', source: 'git@example.com:team/x.git' },
+  ]);
+  assert.deepEqual(parseBuildContext('t=https://example.com/src.tar.gz'), [
+    't',
+    { kind: 'url', url: 'https://example.com/src.tar.gz' },
+  ]);
+  assert.throws(() => parseBuildContext('f=ftp://example.com/x'), /unsupported source/);
   assert.deepEqual(parseBuildArgs(['A=1', 'HOME_SET', 'UNSET'], { HOME_SET: 'h' }), {
     A: '1',
     HOME_SET: 'h',

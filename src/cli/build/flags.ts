@@ -1,4 +1,9 @@
-import type { BuildOutput, BuildSecret, NamedContext } from '../../build/index.js';
+import {
+  type BuildOutput,
+  type BuildSecret,
+  type NamedContext,
+  parseRemoteContext,
+} from '../../build/index.js';
 import { UsageError } from '../../errors/index.js';
 
 // The docker build flags whose values are small languages of their own:
@@ -52,7 +57,10 @@ export function parseSecret(text: string, env: NodeJS.ProcessEnv): BuildSecret {
   return { id, value };
 }
 
-/** `--build-context NAME=PATH|docker-image://REF|oci-layout://DIR[:TAG|@DIGEST]`. */
+/**
+ * `--build-context NAME=PATH|docker-image://REF|oci-layout://DIR[:TAG|@DIGEST]`, or a git
+ * repository (`URL#REF:DIR`, `git@HOST:REPO`) or an https URL of a tarball.
+ */
 export function parseBuildContext(text: string): [string, NamedContext] {
   const eq = text.indexOf('=');
   if (eq <= 0)
@@ -76,9 +84,11 @@ export function parseBuildContext(text: string): [string, NamedContext] {
     }
     return [name, { kind: 'oci-layout', dir: rest }];
   }
+  const remote = parseRemoteContext(value);
+  if (remote) return [name, remote];
   if (/^[a-z]+:\/\//.test(value)) {
     throw new UsageError(`--build-context ${name}: unsupported source ${value}`, {
-      hint: 'use a directory, docker-image://REF or oci-layout://DIR',
+      hint: 'use a directory, docker-image://REF, oci-layout://DIR, a git URL or an https URL',
     });
   }
   return [name, { kind: 'dir', path: value }];

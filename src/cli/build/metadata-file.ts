@@ -11,7 +11,8 @@ import { formatReference, parseReference } from '../../image/index.js';
 /** The JSON object of a metadata file for a build tagged `tags`. */
 export function buildMetadata(result: BuildResult, tags: readonly string[]) {
   return {
-    'containerimage.config.digest': result.configDigest,
+    // An index (several platforms) has no config of its own, as in buildx's file.
+    ...(result.manifests ? {} : { 'containerimage.config.digest': result.configDigest }),
     'containerimage.descriptor': {
       mediaType: result.descriptor.mediaType,
       digest: result.descriptor.digest,

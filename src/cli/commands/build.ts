@@ -7,7 +7,12 @@ import {
   dockerConfigPath,
   environmentCredentials,
 } from '../../auth/index.js';
-import { type BuildOptions, type BuildResult, buildImage } from '../../build/index.js';
+import {
+  type BuildOptions,
+  type BuildResult,
+  buildImage,
+  parseRemoteContext,
+} from '../../build/index.js';
 import { SlipwayError, UsageError } from '../../errors/index.js';
 import type { Emit } from '../../log/index.js';
 import {
@@ -48,7 +53,7 @@ interface BuildFlags {
   metadataFile?: string;
   secret: string[];
   buildContext: string[];
-  platform?: string;
+  platform: string[];
   progress: ProgressMode;
   insecureRegistry: string[];
 }
@@ -56,8 +61,8 @@ interface BuildFlags {
 export const build: CommandModule = (program, context) => {
   program
     .command('build')
-    .description('build an image from a Dockerfile and a context directory')
-    .argument('<context>', 'the build context directory')
+    .description('build an image from a Dockerfile and a context')
+    .argument('<context>', 'the context: a directory, a git URL (URL#REF:DIR) or a tarball URL')
     .option('-f, --file <path>', 'the Dockerfile (default: CONTEXT/Dockerfile)')
     .option('-t, --tag <ref>', 'name the image; repeat for more names', collect, [])
     .option('--build-arg <key[=value]>', 'set a build argument', collect, [])
@@ -82,11 +87,16 @@ export const build: CommandModule = (program, context) => {
     )
     .option(
       '--build-context <name=value>',
-      'a named context: PATH, docker-image://REF, oci-layout://DIR',
+      'a named context: PATH, docker-image://REF, oci-layout://DIR, a git URL or a tarball URL',
       collect,
       [],
     )
-    .option('--platform <os/arch>', 'the platform to build for')
+    .option(
+      '--platform <os/arch,…>',
+      'the platforms to build for, comma-separated or repeated (several: an index)',
+      collect,
+      [],
+    )
     .addOption(
       new Option(
         '--progress <mode>',
@@ -135,15 +145,23 @@ export const build: CommandModule = (program, context) => {
       if (sourceDateEpoch !== undefined && !/^\d+$/.test(sourceDateEpoch)) {
         throw new UsageError(`SOURCE_DATE_EPOCH must be whole seconds, not ${sourceDateEpoch}`);
       }
+      // A repository or URL context is fetched by the build; -f is then a path inside it.
+      const remoteContext = parseRemoteContext(contextArg);
+      const dockerfile = remoteContext
+        ? (flags.file ?? 'Dockerfile')
+        : flags.file
+          ? resolve(flags.file)
+          : resolve(contextArg, 'Dockerfile');
       const options: BuildOptions = {
-        contextDir: resolve(contextArg),
-        dockerfile: flags.file ? resolve(flags.file) : resolve(contextArg, 'Dockerfile'),
+        contextDir: remoteContext ? '.' : resolve(contextArg),
+        remoteContext,
+        dockerfile,
         tags: flags.tag,
         buildArgs,
         target: flags.target,
         noCache: !flags.cache,
         push: flags.push ?? false,
-        platforms: flags.platform ? [flags.platform] : undefined,
+        platforms: flags.platform.length > 0 ? flags.platform : undefined,
         credentials: chainCredentials(
           environmentCredentials(env),
           dockerConfigCredentials({ path: dockerConfigPath(env) }),

@@ -1,0 +1,70 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { type IgnoreMatcher, makeIgnoreMatcher, parseIgnoreFile } from '../dockerfile/ignore.js';
+import { findIgnoreFile } from '../dockerfile/ignore-file.js';
+import { type ParsedDockerfile, parseDockerfile } from '../dockerfile/index.js';
+import { InputError } from '../errors/index.js';
+import { withoutCredentials } from './fetch.js';
+import type { BuildOptions, NamedContext } from './options.js';
+import type { Progress } from './progress.js';
+import { fetchContext, fetchNamedContexts } from './remote-context.js';
+
+// What a build reads before its first step: the context (a directory, or a
+// repository or URL fetched first), the Dockerfile, the ignore file, and the
+// named contexts (those that are repositories or URLs fetched too).
+
+/** The inputs of a build, ready to read. */
+export interface BuildInputs {
+  contextDir: string;
+  parsed: ParsedDockerfile;
+  /** .dockerignore as a matcher (path, isDirectory) -> hidden. */
+  matcher: IgnoreMatcher;
+  buildContexts: Record<string, NamedContext>;
+}
+
+/** Fetch and read the inputs of a build; remote ones land under `tempDir`. */
+export async function loadInputs(
+  options: BuildOptions,
+  tempDir: string,
+  progress: Progress,
+): Promise<BuildInputs> {
+  let contextDir = resolve(options.contextDir);
+  let dockerfilePath = resolve(contextDir, options.dockerfile);
+  const remote = options.remoteContext;
+  if (remote) {
+    const source = remote.kind === 'git' ? remote.source : remote.url;
+    const dir = join(tempDir, 'context');
+    const what = `build context ${withoutCredentials(source)}`;
+    const fetched = await fetchContext(remote, dir, what, progress);
+    contextDir = fetched.root;
+    // A URL that is no archive is the Dockerfile itself, with an empty context.
+    dockerfilePath = fetched.file ?? resolve(contextDir, options.dockerfile);
+  } else {
+    await checkContextDir(contextDir);
+  }
+  const buildContexts = await fetchNamedContexts(options.buildContexts ?? {}, tempDir, progress);
+  const text = await progress.run(
+    `[internal] load build definition from ${basename(options.dockerfile)}`,
+    () =>
+      readFile(dockerfilePath, 'utf8').catch(() => {
+        const shown = remote ? `${options.dockerfile} in the context` : dockerfilePath;
+        throw new InputError('DOCKERFILE_MISSING', `cannot read Dockerfile ${shown}`, {
+          hint: 'pass the Dockerfile with -f, relative to the context or absolute',
+        });
+      }),
+  );
+  const parsed = parseDockerfile(text, { file: options.dockerfile });
+  const ignore = findIgnoreFile(contextDir, dockerfilePath);
+  const matcher = makeIgnoreMatcher(ignore ? parseIgnoreFile(ignore.text, ignore.path) : []);
+  return { contextDir, parsed, matcher, buildContexts };
+}
+
+async function checkContextDir(dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    const what = info ? 'is not a directory' : 'does not exist';
+    throw new InputError('CONTEXT_MISSING', `build context ${dir} ${what}`, {
+      hint: 'pass the directory that holds the files the Dockerfile copies (often .)',
+    });
+  }
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { parseDockerfile } from '../dockerfile/index.js';
+import type { SlipwayError } from '../errors/index.js';
+import { formatPlatform, hostPlatform, type Platform } from '../image/index.js';
+import type { BuildEnv } from './env.js';
+import { checkEmulators, targetPlatforms } from './platforms.js';
+import { globalScope, platformArgs } from './scope.js';
+
+// The checks a multi-platform build makes before its first step: which
+// platforms --platform names, and whether each RUN can execute here (against
+// an empty binfmt_misc folder, so no emulator is registered).
+
+const binfmt = mkdtempSync(join(tmpdir(), 'binfmt-'));
+after(() => rmSync(binfmt, { recursive: true, force: true }));
+const foreign: Platform = {
+  os: 'linux',
+  architecture: hostPlatform().architecture === 's390x' ? 'riscv64' : 's390x',
+};
+
+/** Just what checkEmulators reads of a build's env. */
+function envFor(text: string, platform: Platform): BuildEnv {
+  const parsed = parseDockerfile(text, { file: 'Dockerfile' });
+  const globalArgs = globalScope([], {}, platformArgs(platform));
+  return { parsed, platform, globalArgs, options: {} } as unknown as BuildEnv;
+}
+
+test('--platform values: comma-separated, repeated, deduplicated, normalised', () => {
+  assert.deepEqual(targetPlatforms(['linux/amd64,linux/arm64', 'linux/aarch64', 'linux/arm/v6']), [
+    { os: 'linux', architecture: 'amd64' },
+    { os: 'linux', architecture: 'arm64', variant: 'v8' },
+    { os: 'linux', architecture: 'arm', variant: 'v6' },
+  ]);
+  assert.deepEqual(targetPlatforms(undefined), [hostPlatform()]);
+});
+
+test('a RUN for a platform with no emulator fails before building, naming its line', async () => {
+  const text =
+    'FROM --platform=$BUILDPLATFORM busybox AS tools\nRUN make\n' +
+    'FROM busybox\nCOPY --from=tools /out /out\nRUN ./check\n';
+  await assert.rejects(checkEmulators(envFor(text, foreign), binfmt), (error: SlipwayError) => {
+    const name = `qemu-${foreign.architecture}`;
+    assert.equal(
+      error.describe(),
+      `Dockerfile:5:1: RUN for ${formatPlatform(foreign)} cannot run on this ` +
+        `${formatPlatform(hostPlatform())} machine: no ${name} emulator is registered in ` +
+        `${binfmt}\n  hint: install qemu-user-static and binfmt-support (Debian) to register ` +
+        'one, or build for this machine without --platform',
+    );
+    return true;
+  });
+  // Only the stage on the build platform runs anything: no emulator needed.
+  const native = 'FROM --platform=$BUILDPLATFORM busybox AS tools\nRUN make\nFROM scratch\n';
+  await checkEmulators(envFor(`${native}COPY --from=tools /out /out\n`, foreign), binfmt);
+});
