@@ -17,8 +17,8 @@ fi
 packages=(
   # registry, cross-checks, base images for tests
   docker-registry skopeo umoci busybox-static apache2-utils openssl jq time
-  # RUN sandbox and layer formats
-  runc iproute2 pigz zstd bzip2 xz-utils git attr
+  # RUN sandbox and layer formats (uidmap: newuidmap for rootless builds)
+  runc iproute2 uidmap pigz zstd bzip2 xz-utils git attr
   # RUN for other architectures (--platform linux/arm64): qemu registered in binfmt_misc
   qemu-user-static binfmt-support
   # host deployment tests (passwd: a throwaway user for password logins)

@@ -13,6 +13,7 @@ import {
 import { applyLayer } from '../layer/index.js';
 import { copyImage } from '../registry/index.js';
 import { type OciStore, openStore } from '../store/index.js';
+import { currentUserNamespace } from '../util/userns.js';
 import type { BuildOutput } from './options.js';
 import type { StoredImage } from './output.js';
 import type { Progress } from './progress.js';
@@ -141,12 +142,15 @@ async function exportDockerArchive(context: ExportContext, dest: string): Promis
 /** The files of the image; with several platforms one folder each (`linux_arm64`), as buildx. */
 async function exportFiles(context: ExportContext, dest: string): Promise<void> {
   const several = context.images.length > 1;
+  // Rootless, the files are the user's own (as docker build's client writes
+  // them), not the subordinate ids the user could not remove again.
+  const owners = currentUserNamespace() === undefined;
   for (const { platform, image } of context.images) {
     const name = formatPlatform(buildkitPlatform(platform)).replaceAll('/', '_');
     const dir = several ? join(dest, name) : dest;
     await mkdir(dir, { recursive: true });
     for (const layer of image.manifest.layers) {
-      await applyLayer(await context.store.fetchBlob(layer), dir, { whiteouts: 'apply' });
+      await applyLayer(await context.store.fetchBlob(layer), dir, { whiteouts: 'apply', owners });
     }
   }
 }

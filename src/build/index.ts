@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findStageRef } from '../dockerfile/stages.js';
-import { SlipwayError } from '../errors/index.js';
 import { buildkitPlatform, formatPlatform } from '../image/index.js';
 import { openStore } from '../store/index.js';
 import { statePaths } from '../util/paths.js';
@@ -22,6 +21,7 @@ import {
 } from './platforms.js';
 import { Progress } from './progress.js';
 import { RegistryAccess } from './registry-access.js';
+import { checkBuildPrivileges } from './rootless.js';
 import { Workspaces } from './workspace.js';
 
 // The build executor's entry point: a Dockerfile and a context in, an image
@@ -39,16 +39,7 @@ export { parseRemoteContext } from './remote-context.js';
 
 /** Build an image from a Dockerfile and a context directory. */
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
-  // TODO(#4): rootless builds (a user namespace for overlay mounts and chown).
-  if (process.getuid?.() !== 0) {
-    throw new SlipwayError(
-      'ROOT_REQUIRED',
-      'slipway build needs root: it mounts overlay snapshots and sets file owners',
-      {
-        hint: 'run it as root (sudo, or a root container); rootless builds are not supported yet',
-      },
-    );
-  }
+  await checkBuildPrivileges(options.emit);
   const paths = statePaths(options.home);
   const progress = new Progress(options.emit);
   // A bad -t or --platform fails before any step runs, not after the build.

@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { withContext } from '../errors/index.js';
 import type { Change } from '../layer/index.js';
 import { applyLayer, changesFromOverlayUpper, diffTrees } from '../layer/index.js';
 import type { Emit } from '../log/index.js';
@@ -130,7 +131,9 @@ export class Workspaces {
       const parent = chainIds[chainIds.length - 1];
       await snapshots.ensureLayer(id, parent, async (dir, whiteouts) => {
         const blob = await this.store.fetchBlob(layer.descriptor);
-        await applyLayer(blob, dir, { whiteouts });
+        await applyLayer(blob, dir, { whiteouts }).catch((error: unknown) => {
+          throw withContext(`unpacking ${layer.descriptor.digest}`, error);
+        });
       });
       chainIds.push(id);
     }

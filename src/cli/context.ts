@@ -5,6 +5,8 @@ import { makeRenderer, type ProgressMode } from './render.js';
 /** What every command gets from the CLI shell: output, masking, environment. */
 export interface CliContext {
   masker: Masker;
+  /** The arguments slipway was started with (after the program name). */
+  argv: string[];
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
@@ -12,10 +14,11 @@ export interface CliContext {
   events(mode?: ProgressMode): Emit;
 }
 
-export function makeContext(): CliContext {
+export function makeContext(argv: string[] = []): CliContext {
   const masker = new Masker();
   return {
     masker,
+    argv,
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,

@@ -7,7 +7,7 @@ import { describeFailure, EXIT_USAGE, ReportedError } from './exit.js';
 
 /** Run the CLI with the given arguments; resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const context = makeContext();
+  const context = makeContext(argv);
   const program = new Command('slipway')
     .description('daemonless container image builds, registry transfers and CI pipelines')
     .version(packageVersion())

@@ -18,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { InputError, withContext } from '../errors/index.js';
 import { type Digest, Digester } from '../image/index.js';
+import { currentUserNamespace, explainOwnerError } from '../util/userns.js';
 import {
   cleanLayerPath,
   OPAQUE_WHITEOUT,
@@ -41,7 +42,10 @@ export interface ApplyLayerOptions {
    * character devices, the opaque xattr) so the result can be a lowerdir.
    */
   whiteouts?: 'apply' | 'overlay';
-  /** The xattr namespace overlay whiteouts use: `trusted` (root) or `user` (userxattr). */
+  /**
+   * The xattr namespace overlay whiteouts use: `trusted` (root), or `user`
+   * (userxattr, the default in a user namespace, where trusted.* is refused).
+   */
   overlayXattr?: 'trusted' | 'user';
   /** Set owners from the layer (default true; rootless extraction may turn it off). */
   owners?: boolean;
@@ -131,7 +135,8 @@ class Applier {
       return undefined;
     });
     if (dir === undefined) return;
-    const namespace = this.options.overlayXattr ?? 'trusted';
+    const namespace =
+      this.options.overlayXattr ?? (currentUserNamespace() === undefined ? 'trusted' : 'user');
     if (base === OPAQUE_WHITEOUT) {
       if (overlay) await writeXattr(dir, `${namespace}.overlay.opaque`, Buffer.from('y'));
       else await this.clearExcept(dir, parent);
@@ -227,7 +232,11 @@ class Applier {
     if (this.options.owners !== false) {
       const uid = pax.uid === undefined ? header.uid : Number(pax.uid);
       const gid = pax.gid === undefined ? header.gid : Number(pax.gid);
-      lchownSync(path, uid, gid);
+      try {
+        lchownSync(path, uid, gid);
+      } catch (error) {
+        throw explainOwnerError(error, uid, gid);
+      }
     }
     if (header.type !== 'symlink') chmodSync(path, header.mode & 0o7777);
     for (const [key, value] of header.xattrs) writeXattrSync(path, key, value);

@@ -14,6 +14,7 @@ import {
 import { posix } from 'node:path';
 import { InputError } from '../../errors/index.js';
 import { MtimeSetter } from '../../layer/index.js';
+import { explainOwnerError } from '../../util/userns.js';
 import { unpackArchive } from './archive.js';
 import type { Owner } from './owner.js';
 import type { CopyItem, CopySpec } from './plan.js';
@@ -39,42 +40,47 @@ export async function executeCopy(
   const times = new MtimeSetter();
   let count = 0;
   for await (const entry of walkCopy(items, spec)) {
-    const dest = await writer.place(entry.target);
     const owner = spec.owner ?? (spec.fromContext ? { uid: 0, gid: 0 } : entry.stat);
-    const mode = spec.chmod ?? entry.stat.mode & 0o7777;
-    count += 1;
-    if (entry.archive) {
-      await writer.ensureDirectory(entry.target);
-      await unpackArchive(entry.hostPath, dest);
-    } else if (entry.stat.isDirectory()) {
-      const existing = lstatSync(dest, { throwIfNoEntry: false });
-      if (existing && !existing.isDirectory()) rmSync(dest, { recursive: true });
-      if (!existing?.isDirectory()) mkdirSync(dest);
-      writer.known.set(entry.target, dest);
-      if (entry.depth === 0) {
-        // The destination of a directory's contents keeps its metadata when it
-        // exists; made here, it is a created directory: --chown's owner (else
-        // 0:0) and --chmod's mode (else 0755), whatever the source's were.
-        if (existing?.isDirectory()) continue;
-        const created = spec.owner ?? { uid: 0, gid: 0 };
-        chownSync(dest, created.uid, created.gid);
-        chmodSync(dest, spec.chmod ?? CREATED_DIR_MODE);
-        continue;
-      }
-      chownSync(dest, owner.uid, owner.gid);
-      chmodSync(dest, mode);
-      times.add(dest, paxTime(entry.hostPath));
-    } else {
-      clear(dest);
-      copyEntry(entry, dest, links);
-      if (entry.stat.isSymbolicLink()) {
-        lchownSync(dest, owner.uid, owner.gid);
+    try {
+      const dest = await writer.place(entry.target);
+      const mode = spec.chmod ?? entry.stat.mode & 0o7777;
+      count += 1;
+      if (entry.archive) {
+        await writer.ensureDirectory(entry.target);
+        await unpackArchive(entry.hostPath, dest);
+      } else if (entry.stat.isDirectory()) {
+        const existing = lstatSync(dest, { throwIfNoEntry: false });
+        if (existing && !existing.isDirectory()) rmSync(dest, { recursive: true });
+        if (!existing?.isDirectory()) mkdirSync(dest);
+        writer.known.set(entry.target, dest);
+        if (entry.depth === 0) {
+          // The destination of a directory's contents keeps its metadata when it
+          // exists; made here, it is a created directory: --chown's owner (else
+          // 0:0) and --chmod's mode (else 0755), whatever the source's were.
+          if (existing?.isDirectory()) continue;
+          const created = spec.owner ?? { uid: 0, gid: 0 };
+          chownSync(dest, created.uid, created.gid);
+          chmodSync(dest, spec.chmod ?? CREATED_DIR_MODE);
+          continue;
+        }
+        chownSync(dest, owner.uid, owner.gid);
+        chmodSync(dest, mode);
         times.add(dest, paxTime(entry.hostPath));
-        continue;
+      } else {
+        clear(dest);
+        copyEntry(entry, dest, links);
+        if (entry.stat.isSymbolicLink()) {
+          lchownSync(dest, owner.uid, owner.gid);
+          times.add(dest, paxTime(entry.hostPath));
+          continue;
+        }
+        chownSync(dest, owner.uid, owner.gid);
+        chmodSync(dest, mode);
+        times.add(dest, paxTime(entry.hostPath));
       }
-      chownSync(dest, owner.uid, owner.gid);
-      chmodSync(dest, mode);
-      times.add(dest, paxTime(entry.hostPath));
+    } catch (error) {
+      // Root of a user namespace can give only the ids the namespace maps.
+      throw explainOwnerError(error, owner.uid, owner.gid, entry.target);
     }
   }
   await times.flush();

@@ -8,6 +8,7 @@ import { chmod, lstat, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { currentUserNamespace, hostId } from '../../util/userns.js';
 import type { PreparedRun } from './prepare.js';
 import { MASKED_PATHS, READONLY_PATHS } from './runc-spec.js';
 
@@ -40,7 +41,7 @@ export function earlyFstab(run: PreparedRun): string {
 }
 
 /** Everything else, in mount order. */
-export function lateFstab(run: PreparedRun, rootless: boolean): string {
+export function lateFstab(run: PreparedRun, rootless: boolean, ptsGroup = !rootless): string {
   const r = run.rootfs;
   const lines: string[] = [];
   if (rootless) {
@@ -48,13 +49,12 @@ export function lateFstab(run: PreparedRun, rootless: boolean): string {
     for (const [name] of DEVICES)
       lines.push(entry(`/dev/${name}`, `${r}/dev/${name}`, 'none', 'bind'));
   }
-  const ptsGroup = rootless ? '' : ',gid=5';
   lines.push(
     entry(
       'devpts',
       `${r}/dev/pts`,
       'devpts',
-      `nosuid,noexec,newinstance,ptmxmode=0666,mode=0620${ptsGroup}`,
+      `nosuid,noexec,newinstance,ptmxmode=0666,mode=0620${ptsGroup ? ',gid=5' : ''}`,
     ),
     entry('shm', `${r}/dev/shm`, 'tmpfs', 'nosuid,noexec,nodev,mode=1777,size=65536k'),
     entry('mqueue', `${r}/dev/mqueue`, 'mqueue', 'nosuid,noexec,nodev'),
@@ -103,7 +103,9 @@ export function devTemplate(rootless: boolean): Promise<string> {
 
 async function ensureDevTemplate(rootless: boolean): Promise<string> {
   const uid = process.getuid?.() ?? 0;
-  const dir = rootless ? join(tmpdir(), `slipway-dev-${uid}`) : '/run/slipway/dev';
+  // Named by the host uid: root of every rootless build is uid 0 inside.
+  const owner = hostId(currentUserNamespace()?.uids ?? [], uid) ?? uid;
+  const dir = rootless ? join(tmpdir(), `slipway-dev-${owner}`) : '/run/slipway/dev';
   const found = await lstat(dir).catch(() => undefined);
   if (found?.isDirectory() && found.uid === uid && (found.mode & 0o022) === 0) return dir;
   if (found) throw new Error(`sandbox: ${dir} exists but is not slipway's /dev template`);

@@ -6,6 +6,7 @@
 
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { currentUserNamespace, idMapped } from '../../util/userns.js';
 import { devTemplate, earlyFstab, lateFstab } from './fstab.js';
 import type { PreparedRun } from './prepare.js';
 import { launch } from './process.js';
@@ -28,7 +29,7 @@ export interface SetupFiles {
 }
 
 /** The setup script run as PID 1 of the new namespaces, ending in the exec. */
-export function setupScript(run: PreparedRun, files: SetupFiles, rootless: boolean): string {
+export function setupScript(run: PreparedRun, files: SetupFiles, switchUser: boolean): string {
   const q = shellQuote;
   const lines = [`hostname ${q(run.hostname)}`];
   if (run.network === 'none') lines.push('ip link set lo up');
@@ -44,28 +45,34 @@ export function setupScript(run: PreparedRun, files: SetupFiles, rootless: boole
       `err=$( { ${line}; } 2>&1 >/dev/null ) || { printf '%s%s: %s\\n' ${q(SETUP_FAILED)} ` +
       `${q(line)} "$(printf '%s' "$err" | tr '\\n' ' ')" >&2; exit 125; }`,
   );
-  return [...guarded, `exec ${execLine(run, rootless)}`].join('\n');
+  return [...guarded, `exec ${execLine(run, switchUser)}`].join('\n');
 }
 
-function execLine(run: PreparedRun, rootless: boolean): string {
+function execLine(run: PreparedRun, switchUser: boolean): string {
   const q = shellQuote;
   const { uid, gid, additionalGids } = run.user;
   const groups =
     additionalGids.length > 0 ? `--groups=${additionalGids.join(',')}` : '--clear-groups';
   const caps = DEFAULT_CAPABILITIES.map((c) => `+${c.slice(4).toLowerCase()}`).join(',');
-  const privileges = rootless
+  const privileges = !switchUser
     ? []
     : ['setpriv', `--regid=${gid}`, groups, `--bounding-set=-all,${caps}`, '--inh-caps=-all', '--'];
   const enter = ['unshare', `--root=${q(run.rootfs)}`, `--wd=${q(run.cwd)}`];
-  if (!rootless) enter.push(`--setuid=${uid}`);
+  if (switchUser) enter.push(`--setuid=${uid}`);
   return ['env -i', ...run.env.map(q), ...privileges, ...enter, '--', ...run.args.map(q)].join(' ');
 }
 
 /** Run `run` in fresh namespaces with `unshare`. */
 export async function runWithNamespaces(run: PreparedRun): Promise<SandboxResult> {
-  const rootless = process.getuid?.() !== 0;
+  // A regular user gets a user namespace of its own that maps only root; root
+  // of a user namespace already (a rootless build) stays in it, where setpriv
+  // can switch to any id it maps when setgroups is allowed.
+  const ownNamespace = process.getuid?.() !== 0;
+  const namespace = currentUserNamespace();
+  const rootless = ownNamespace || namespace !== undefined;
+  const switchUser = !ownNamespace && (namespace?.setgroups ?? true);
   const flags = ['--mount', '--pid', '--ipc', '--uts', '--fork', '--kill-child'];
-  if (rootless) flags.unshift('--user', '--map-root-user');
+  if (ownNamespace) flags.unshift('--user', '--map-root-user');
   if (run.network === 'none') flags.push('--net');
   const files: SetupFiles = {
     earlyFstab: join(run.runDir, 'fstab.early'),
@@ -73,8 +80,9 @@ export async function runWithNamespaces(run: PreparedRun): Promise<SandboxResult
     devTemplate: await devTemplate(rootless),
   };
   await writeFile(files.earlyFstab, earlyFstab(run));
-  await writeFile(files.lateFstab, lateFstab(run, rootless));
-  const script = setupScript(run, files, rootless);
+  const ptsGroup = !rootless || (namespace !== undefined && idMapped(namespace.gids, 5));
+  await writeFile(files.lateFstab, lateFstab(run, rootless, ptsGroup));
+  const script = setupScript(run, files, switchUser);
   return launch({
     command: 'unshare',
     args: [...flags, '--propagation', 'private', '--', '/bin/sh', '-c', script],

@@ -78,3 +78,24 @@ test('hosts and resolv.conf are read-only binds; extra mounts follow the standar
   );
   assert.deepEqual(mounts[5]?.options, ['nosuid', 'noexec', 'nodev', 'ro']);
 });
+
+test('root of a user namespace binds /sys with the host network; gid 5 only when mapped', () => {
+  const mounts = (over: Partial<SpecInput>) =>
+    (spec(over).mounts as { destination: string; type: string; options: string[] }[]).filter(
+      (m) => m.destination === '/sys' || m.destination === '/dev/pts',
+    );
+  const devpts = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'];
+  assert.deepEqual(mounts({ userNamespace: { ptsGroup: false } }), [
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: devpts },
+    { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'ro'] },
+  ]);
+  assert.deepEqual(mounts({ userNamespace: { ptsGroup: true }, network: 'none' }), [
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: [...devpts, 'gid=5'] },
+    {
+      destination: '/sys',
+      type: 'sysfs',
+      source: 'sysfs',
+      options: ['nosuid', 'noexec', 'nodev', 'ro'],
+    },
+  ]);
+});

@@ -61,12 +61,26 @@ export interface SpecInput {
   mounts: SandboxMount[];
   /** RLIMIT_NOFILE; raising it past the host's hard limit is refused. */
   openFiles: { soft: number; hard: number };
+  /** Set when slipway is root of a user namespace (a rootless build). */
+  userNamespace?: { ptsGroup: boolean };
 }
 
 type OciMount = { destination: string; type: string; source: string; options: string[] };
 
 /** The standard container mounts, in the order they must be made. */
 export function standardMounts(input: SpecInput): OciMount[] {
+  const rootless = input.userNamespace;
+  // A user namespace may mount sysfs only in a network namespace it owns.
+  const sys: OciMount =
+    rootless && input.network === 'host'
+      ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'ro'] }
+      : {
+          destination: '/sys',
+          type: 'sysfs',
+          source: 'sysfs',
+          options: ['nosuid', 'noexec', 'nodev', 'ro'],
+        };
+  const ptsGroup = rootless === undefined || rootless.ptsGroup ? ['gid=5'] : [];
   return [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     {
@@ -79,7 +93,7 @@ export function standardMounts(input: SpecInput): OciMount[] {
       destination: '/dev/pts',
       type: 'devpts',
       source: 'devpts',
-      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', ...ptsGroup],
     },
     {
       destination: '/dev/shm',
@@ -93,12 +107,7 @@ export function standardMounts(input: SpecInput): OciMount[] {
       source: 'mqueue',
       options: ['nosuid', 'noexec', 'nodev'],
     },
-    {
-      destination: '/sys',
-      type: 'sysfs',
-      source: 'sysfs',
-      options: ['nosuid', 'noexec', 'nodev', 'ro'],
-    },
+    sys,
     {
       destination: '/sys/fs/cgroup',
       type: 'cgroup',

@@ -1,23 +1,20 @@
 // runInSandbox: the one entry point that starts a process inside a root
 // filesystem. It picks a back end (runc when installed and running as root,
-// else Linux namespaces through util-linux), reports the choice as an event,
+// real or of a user namespace, else Linux namespaces through util-linux),
+// reports the choice as an event,
 // and removes what it created in the rootfs whatever happens.
 
-import { readFile } from 'node:fs/promises';
-import { SlipwayError } from '../../errors/index.js';
 import { silent } from '../../log/index.js';
 import { programOnPath } from '../../util/process.js';
+import { currentUserNamespace } from '../../util/userns.js';
+import { SandboxError } from './error.js';
 import { runWithNamespaces, SETUP_FAILED } from './namespaces.js';
 import { prepareRun } from './prepare.js';
+import { checkRootless } from './rootless.js';
 import { runWithRunc } from './runc.js';
 import type { SandboxBackend, SandboxOptions, SandboxResult } from './types.js';
 
-/** The sandbox could not be set up (not a failure of the command itself). */
-export class SandboxError extends SlipwayError {
-  constructor(message: string, hint?: string) {
-    super('SANDBOX', message, hint === undefined ? {} : { hint });
-  }
-}
+export { SandboxError };
 
 const announced = new Set<SandboxBackend>();
 
@@ -25,8 +22,9 @@ const announced = new Set<SandboxBackend>();
 export async function runInSandbox(options: SandboxOptions): Promise<SandboxResult> {
   const emit = options.emit ?? silent;
   const backend = options.backend ?? (await chooseBackend());
-  const rootless = process.getuid?.() !== 0;
-  if (rootless) await checkRootless(backend, options.user?.uid ?? 0);
+  const rootless = process.getuid?.() !== 0 || currentUserNamespace() !== undefined;
+  if (rootless)
+    await checkRootless(backend, options.user ?? { uid: 0, gid: 0, additionalGids: [] });
   // Shown once per back end and process (plain progress hides debug events).
   const level = announced.has(backend) ? 'debug' : 'info';
   announced.add(backend);
@@ -70,6 +68,8 @@ function setupFailure(line: string): string | undefined {
 
 /** The back end runInSandbox picks on this host when none is forced. */
 export async function chooseBackend(): Promise<SandboxBackend> {
+  // Root of a user namespace (a rootless build) runs runc as root does; runc
+  // sees the namespace and binds devices instead of making them.
   if (process.getuid?.() !== 0) return 'namespaces';
   return (await findExecutable('runc')) ? 'runc' : 'namespaces';
 }
@@ -77,30 +77,4 @@ export async function chooseBackend(): Promise<SandboxBackend> {
 /** The full path of an executable on PATH, or undefined. */
 export async function findExecutable(name: string): Promise<string | undefined> {
   return programOnPath(name, process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin');
-}
-
-async function checkRootless(backend: SandboxBackend, uid: number): Promise<void> {
-  if (backend === 'runc') {
-    throw new SandboxError(
-      'the runc back end needs root; slipway runs as a regular user',
-      'run as root, or let slipway use the namespaces back end (the default when not root)',
-    );
-  }
-  const limit = await readFile('/proc/sys/user/max_user_namespaces', 'utf8').catch(() => '0');
-  const allowed = await readFile('/proc/sys/kernel/unprivileged_userns_clone', 'utf8').catch(
-    () => '1',
-  );
-  if (Number(limit) === 0 || allowed.trim() === '0') {
-    throw new SandboxError(
-      'cannot build rootless: this kernel does not let regular users create user namespaces',
-      'run as root, or enable them: sysctl kernel.unprivileged_userns_clone=1 ' +
-        'and user.max_user_namespaces>0',
-    );
-  }
-  if (uid !== 0) {
-    throw new SandboxError(
-      `cannot switch to uid ${uid} rootless: the user namespace maps only root`,
-      'run the build as root to use USER with a non-root user',
-    );
-  }
 }

@@ -4,11 +4,18 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { currentUserNamespace } from '../../util/userns.js';
 
 const exec = promisify(execFile);
 
 /** Options every slipway overlay gets: no index, no redirects, no metadata-only copy-up. */
 export const OVERLAY_FEATURES = 'index=off,redirect_dir=off,metacopy=off';
+
+/**
+ * In a user namespace overlayfs keeps its xattrs in user.overlay.* (userxattr),
+ * and redirect_dir=off (which may still follow redirects) conflicts with it.
+ */
+export const USERNS_OVERLAY_FEATURES = 'index=off,redirect_dir=nofollow,metacopy=off,userxattr';
 
 /** The kernel reads at most one page of mount options; keep room for the rest. */
 export const LOWERDIR_LIMIT = 3500;
@@ -27,7 +34,7 @@ export interface OverlayMount {
 export async function mountOverlay(mount: OverlayMount): Promise<void> {
   const options = [`lowerdir=${mount.lowers.join(':')}`];
   if (mount.upper !== undefined) options.push(`upperdir=${mount.upper}`, `workdir=${mount.work}`);
-  options.push(OVERLAY_FEATURES);
+  options.push(currentUserNamespace() ? USERNS_OVERLAY_FEATURES : OVERLAY_FEATURES);
   if (mount.upper === undefined) options.push('ro');
   try {
     await exec('mount', ['-t', 'overlay', 'overlay', '-o', options.join(','), mount.target], {

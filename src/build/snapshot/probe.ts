@@ -1,12 +1,14 @@
 // Whether overlayfs works for the snapshot root on this host: it needs root
 // (or a user namespace that owns the mount), kernel support, and an upper
 // filesystem with xattrs and d_type. Trying a real mount is the only proof.
-// A passed probe is recorded in the snapshot root with the kernel release and
-// the root's device, so later builds on the same kernel and disk skip it.
+// A passed probe is recorded in the snapshot root with the kernel release,
+// the root's device and whether it ran in a user namespace, so later builds
+// on the same kernel and disk skip it.
 
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
+import { currentUserNamespace } from '../../util/userns.js';
 import { mountOverlay, unmount } from './overlay.js';
 
 const RECORD = 'overlay-probe';
@@ -17,7 +19,9 @@ export async function overlayUnavailable(
   scratchDir: string,
 ): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'slipway is not running as root';
-  const passed = `${release()} ${(await stat(root)).dev}\n`;
+  // A user namespace mounts with other options (userxattr): a probe of its own.
+  const userxattr = currentUserNamespace() === undefined ? '' : ' userxattr';
+  const passed = `${release()} ${(await stat(root)).dev}${userxattr}\n`;
   const recorded = await readFile(join(root, RECORD), 'utf8').catch(() => '');
   if (recorded === passed) return undefined;
   const why = await probeMount(root, scratchDir);
