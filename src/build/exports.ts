@@ -134,8 +134,9 @@ async function exportFiles(context: ExportContext, dest: string): Promise<void> 
 
 /** A plain name (`app`) stays as given; anything else is stored as a full reference. */
 export function storeTagName(tag: string): string {
-  if (/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(tag)) return tag;
+  // Checked as a reference first, as docker build -t does: `MyApp` is no valid name.
   const reference = parseReference(tag);
+  if (/^[a-z0-9][a-z0-9._-]*$/.test(tag)) return tag;
   return `${reference.registry}/${reference.repository}:${reference.tag ?? 'latest'}`;
 }
 
