@@ -82,14 +82,18 @@ async function download(
   instruction: AddInstruction,
   step: ProgressStep,
 ): Promise<string> {
-  step.output(`downloading ${url}`);
-  const response = await fetch(url).catch((error: Error) => {
-    throw new SlipwayError('DOWNLOAD_FAILED', `ADD ${url}: ${error.message}`);
+  const shown = withoutCredentials(url);
+  step.output(`downloading ${shown}`);
+  const response = await fetch(...basicAuthRequest(url)).catch((error: Error) => {
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, a bad certificate) is its cause.
+    const cause = (error.cause as Error | undefined)?.message;
+    const why = cause ? `${error.message}: ${cause}` : error.message;
+    throw new SlipwayError('DOWNLOAD_FAILED', `ADD ${shown}: ${why.replaceAll(url, shown)}`);
   });
   if (!response.ok) {
     throw new SlipwayError(
       'DOWNLOAD_FAILED',
-      `ADD ${url}: ${response.status} ${response.statusText}`,
+      `ADD ${shown}: ${response.status} ${response.statusText}`,
     );
   }
   const body = Buffer.from(await response.arrayBuffer());
@@ -99,7 +103,8 @@ async function download(
     if (actual !== expected) {
       throw new SlipwayError(
         'CHECKSUM_MISMATCH',
-        `ADD ${url}: checksum mismatch: expected ${instruction.checksum}, got ${algorithm}:${actual}`,
+        `ADD ${shown}: checksum mismatch: ` +
+          `expected ${instruction.checksum}, got ${algorithm}:${actual}`,
       );
     }
   }
@@ -148,6 +153,18 @@ async function cloneRepository(
   }
   if (!instruction.keepGitDir) await rm(join(dir, '.git'), { recursive: true, force: true });
   return subdir ? posix.join(name, subdir) : name;
+}
+
+/** fetch's arguments for a URL: user and password, if any, sent as basic auth as BuildKit does. */
+export function basicAuthRequest(url: string): [string, RequestInit] {
+  const parsed = new URL(url);
+  if (parsed.username === '' && parsed.password === '') return [url, {}];
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  parsed.username = '';
+  parsed.password = '';
+  return [parsed.href, { headers: { authorization } }];
 }
 
 /** Text with URLs as they may be shown: user and password (a token) left out. */
