@@ -54,12 +54,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const dockerfilePath = resolve(contextDir, options.dockerfile);
   const text = await progress.run(
     '[internal] load build definition from ' + basename(dockerfilePath),
-    () =>
-      readFile(dockerfilePath, 'utf8').catch(() => {
-        throw new InputError('DOCKERFILE_MISSING', `cannot read Dockerfile ${dockerfilePath}`, {
-          hint: 'pass the Dockerfile with -f, relative to the context or absolute',
-        });
-      }),
+    () => readDockerfile(dockerfilePath),
   );
   const parsed = parseDockerfile(text, { file: options.dockerfile });
   const ignore = findIgnoreFile(contextDir, dockerfilePath);
@@ -191,4 +186,27 @@ async function checkContextDir(dir: string): Promise<void> {
       hint: 'pass the directory that holds the files the Dockerfile copies (often .)',
     });
   }
+}
+
+const READ_ERRORS: Record<string, string> = {
+  EISDIR: 'it is a directory',
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+};
+
+/** The Dockerfile's text; a directory, a missing file or UTF-16 text is an input error. */
+async function readDockerfile(path: string): Promise<string> {
+  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+    const why = READ_ERRORS[error.code ?? ''] ?? error.message;
+    throw new InputError('DOCKERFILE_MISSING', `cannot read Dockerfile ${path}: ${why}`, {
+      hint: 'pass the Dockerfile with -f, relative to the context or absolute',
+    });
+  });
+  const bom = bytes.subarray(0, 2).toString('hex');
+  if (bom === 'fffe' || bom === 'feff') {
+    throw new InputError('DOCKERFILE_ENCODING', `Dockerfile ${path} is UTF-16 text`, {
+      hint: 'save it as UTF-8, as docker build reads it',
+    });
+  }
+  return bytes.toString('utf8');
 }

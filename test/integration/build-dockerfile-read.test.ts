@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { SlipwayError } from '../../src/errors/index.js';
+import { type BuildFixture, build, makeContext, startBuildFixture } from '../harness/build.js';
+
+// A Dockerfile that cannot be read as one: a directory, a missing file, UTF-16
+// text. Each error says which and what to do; none runs a step.
+
+let fixture: BuildFixture;
+before(async () => {
+  fixture = await startBuildFixture();
+});
+after(() => fixture.stop());
+
+async function failure(context: string, dockerfile = 'Dockerfile'): Promise<SlipwayError> {
+  return build(fixture, context, { dockerfile }).then(
+    () => assert.fail('the build should fail'),
+    (error: SlipwayError) => error,
+  );
+}
+
+test('a Dockerfile that is a directory or missing says so, with the -f hint', async () => {
+  const context = await makeContext(fixture, {});
+  await mkdir(join(context, 'Dockerfile'));
+  const directory = await failure(context);
+  assert.equal(directory.code, 'DOCKERFILE_MISSING');
+  assert.equal(
+    directory.describe(),
+    `cannot read Dockerfile ${join(context, 'Dockerfile')}: it is a directory\n` +
+      '  hint: pass the Dockerfile with -f, relative to the context or absolute',
+  );
+  const missing = await failure(context, 'Nope.dockerfile');
+  assert.equal(
+    missing.message,
+    `cannot read Dockerfile ${join(context, 'Nope.dockerfile')}: no such file`,
+  );
+});
+
+test('a UTF-16 Dockerfile is named as such rather than as an unknown instruction', async () => {
+  const context = await makeContext(fixture, {});
+  const text = Buffer.from('\ufeffFROM scratch\n', 'utf16le');
+  await writeFile(join(context, 'Dockerfile'), text);
+  const error = await failure(context);
+  assert.equal(error.code, 'DOCKERFILE_ENCODING');
+  assert.equal(
+    error.describe(),
+    `Dockerfile ${join(context, 'Dockerfile')} is UTF-16 text\n` +
+      '  hint: save it as UTF-8, as docker build reads it',
+  );
+});
