@@ -51,6 +51,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   // A bad -t or a missing context fails before any step runs, not after the build.
   for (const tag of options.tags) storeTagName(tag);
   await checkContextDir(contextDir);
+  await checkSecretFiles(options.secrets ?? []);
   const dockerfilePath = resolve(contextDir, options.dockerfile);
   const text = await progress.run(
     '[internal] load build definition from ' + basename(dockerfilePath),
@@ -176,6 +177,20 @@ function withLabels(state: StageResult['state'], labels: Record<string, string> 
 function imageTime(env: BuildEnv, state: StageResult['state']): string {
   if (env.options.sourceDateEpoch !== undefined) return env.created;
   return lastCreated(state) ?? env.created;
+}
+
+// As buildx does, a secret file that is not there fails the build before it starts,
+// not at the RUN that mounts it (a directory would otherwise be copied whole).
+async function checkSecretFiles(secrets: NonNullable<BuildOptions['secrets']>): Promise<void> {
+  for (const secret of secrets) {
+    if (!('file' in secret)) continue;
+    const info = await stat(secret.file).catch(() => undefined);
+    if (info?.isFile()) continue;
+    const what = info ? 'is not a file' : 'does not exist';
+    throw new InputError('SECRET_MISSING', `--secret ${secret.id}: ${secret.file} ${what}`, {
+      hint: 'give src= the file that holds the secret, or env= a variable',
+    });
+  }
 }
 
 async function checkContextDir(dir: string): Promise<void> {

@@ -5,8 +5,9 @@ import { after, before, test } from 'node:test';
 import type { SlipwayError } from '../../src/errors/index.js';
 import { type BuildFixture, build, makeContext, startBuildFixture } from '../harness/build.js';
 
-// A Dockerfile that cannot be read as one: a directory, a missing file, UTF-16
-// text. Each error says which and what to do; none runs a step.
+// Files a build reads before it starts: a Dockerfile that is a directory, missing
+// or UTF-16 text; a --secret file that is missing or a directory. Each error says
+// which and what to do; none runs a step.
 
 let fixture: BuildFixture;
 before(async () => {
@@ -14,8 +15,11 @@ before(async () => {
 });
 after(() => fixture.stop());
 
-async function failure(context: string, dockerfile = 'Dockerfile'): Promise<SlipwayError> {
-  return build(fixture, context, { dockerfile }).then(
+async function failure(
+  context: string,
+  options: Parameters<typeof build>[2] = {},
+): Promise<SlipwayError> {
+  return build(fixture, context, options).then(
     () => assert.fail('the build should fail'),
     (error: SlipwayError) => error,
   );
@@ -31,7 +35,7 @@ test('a Dockerfile that is a directory or missing says so, with the -f hint', as
     `cannot read Dockerfile ${join(context, 'Dockerfile')}: it is a directory\n` +
       '  hint: pass the Dockerfile with -f, relative to the context or absolute',
   );
-  const missing = await failure(context, 'Nope.dockerfile');
+  const missing = await failure(context, { dockerfile: 'Nope.dockerfile' });
   assert.equal(
     missing.message,
     `cannot read Dockerfile ${join(context, 'Nope.dockerfile')}: no such file`,
@@ -49,4 +53,21 @@ test('a UTF-16 Dockerfile is named as such rather than as an unknown instruction
     `Dockerfile ${join(context, 'Dockerfile')} is UTF-16 text\n` +
       '  hint: save it as UTF-8, as docker build reads it',
   );
+});
+
+test('a --secret file that is missing or a directory fails before any step', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nRUN --mount=type=secret,id=token cat /run/secrets/token\n',
+  });
+  const hint = 'give src= the file that holds the secret, or env= a variable';
+  const missing = join(fixture.dir, 'no-such-secret');
+  const events: unknown[] = [];
+  const absent = await failure(context, {
+    secrets: [{ id: 'token', file: missing }],
+    emit: (e) => events.push(e),
+  });
+  assert.equal(absent.describe(), `--secret token: ${missing} does not exist\n  hint: ${hint}`);
+  assert.deepEqual(events, []);
+  const folder = await failure(context, { secrets: [{ id: 'token', file: context }] });
+  assert.equal(folder.describe(), `--secret token: ${context} is not a file\n  hint: ${hint}`);
 });
