@@ -101,7 +101,9 @@ function onbuildInstructions(env: BuildEnv, stage: Stage, triggers: string[]): I
   const parsed = parseDockerfile(text, {
     file: `${env.dockerfileName} (ONBUILD of stage ${stage.index})`,
   });
-  return parsed.stages[0]?.instructions ?? [];
+  // A trigger has no line of its own in this Dockerfile: its errors point at the FROM.
+  const location = stage.from.location;
+  return (parsed.stages[0]?.instructions ?? []).map((i) => ({ ...i, location }));
 }
 
 /** Whether an instruction shows as a step of its own (BuildKit shows no metadata steps). */
