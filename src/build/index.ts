@@ -13,7 +13,7 @@ import { BuildCache } from './cache.js';
 import { FileHashCache } from './copy/index.js';
 import type { BuildEnv, StageResult } from './env.js';
 import { exportImage, storeTagName } from './exports.js';
-import type { BuildOptions, BuildResult } from './options.js';
+import type { BuildOptions, BuildResult, NamedContext } from './options.js';
 import { storeImage } from './output.js';
 import { Progress } from './progress.js';
 import { RegistryAccess } from './registry-access.js';
@@ -52,6 +52,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   for (const tag of options.tags) storeTagName(tag);
   await checkContextDir(contextDir);
   await checkSecretFiles(options.secrets ?? []);
+  await checkNamedContexts(options.buildContexts ?? {});
   const dockerfilePath = resolve(contextDir, options.dockerfile);
   const text = await progress.run(
     '[internal] load build definition from ' + basename(dockerfilePath),
@@ -189,6 +190,20 @@ async function checkSecretFiles(secrets: NonNullable<BuildOptions['secrets']>): 
     const what = info ? 'is not a file' : 'does not exist';
     throw new InputError('SECRET_MISSING', `--secret ${secret.id}: ${secret.file} ${what}`, {
       hint: 'give src= the file that holds the secret, or env= a variable',
+    });
+  }
+}
+
+// Likewise a named context folder; an oci-layout one would be created empty by opening it.
+async function checkNamedContexts(contexts: Record<string, NamedContext>): Promise<void> {
+  for (const [name, named] of Object.entries(contexts)) {
+    const dir = named.kind === 'dir' ? named.path : named.kind === 'oci-layout' ? named.dir : '';
+    if (dir === '') continue;
+    const info = await stat(dir).catch(() => undefined);
+    if (info?.isDirectory()) continue;
+    const what = info ? 'is not a directory' : 'does not exist';
+    throw new InputError('CONTEXT_MISSING', `--build-context ${name}: ${dir} ${what}`, {
+      hint: 'give NAME=PATH an existing folder, or NAME=docker-image://REF',
     });
   }
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { SlipwayError } from '../../src/errors/index.js';
 import { type BuildFixture, build, makeContext, startBuildFixture } from '../harness/build.js';
 
 // Files a build reads before it starts: a Dockerfile that is a directory, missing
-// or UTF-16 text; a --secret file that is missing or a directory. Each error says
+// or UTF-16 text; a --secret file or --build-context folder that is not there. Each says
 // which and what to do; none runs a step.
 
 let fixture: BuildFixture;
@@ -70,4 +70,25 @@ test('a --secret file that is missing or a directory fails before any step', asy
   assert.deepEqual(events, []);
   const folder = await failure(context, { secrets: [{ id: 'token', file: context }] });
   assert.equal(folder.describe(), `--secret token: ${context} is not a file\n  hint: ${hint}`);
+});
+
+test('a --build-context folder that is not there fails before any step', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nCOPY --from=assets logo.png /\n',
+  });
+  const hint = 'give NAME=PATH an existing folder, or NAME=docker-image://REF';
+  const missing = join(fixture.dir, 'no-such-assets');
+  const dir = await failure(context, {
+    buildContexts: { assets: { kind: 'dir', path: missing } },
+  });
+  assert.equal(
+    dir.describe(),
+    `--build-context assets: ${missing} does not exist\n  hint: ${hint}`,
+  );
+  const layout = await failure(context, {
+    buildContexts: { base: { kind: 'oci-layout', dir: missing } },
+  });
+  assert.equal(layout.message, `--build-context base: ${missing} does not exist`);
+  // Opening the layout did not make an empty one where the user pointed.
+  await assert.rejects(stat(missing), { code: 'ENOENT' });
 });
