@@ -1,5 +1,6 @@
 import { expandWord, type Instruction, parseDockerfile, type Stage } from '../dockerfile/index.js';
 import { InputError, SlipwayError } from '../errors/index.js';
+import { formatPlatform } from '../image/index.js';
 import { stepKey } from './cache-key.js';
 import type { BuildEnv, StageResult } from './env.js';
 import { applyMetadata } from './metadata.js';
@@ -85,6 +86,17 @@ async function resolveBase(env: BuildEnv, stage: Stage, label: string) {
     }
     const named = env.options.buildContexts?.[image];
     const base = await env.images.resolveNamed(image, named);
+    const pulled = base.state.config;
+    if (pulled.os !== env.platform.os || pulled.architecture !== env.platform.architecture) {
+      // BuildKit's InvalidBaseImagePlatform warning: the RUN steps may not run at all.
+      const actual = `${pulled.os}/${pulled.architecture}`;
+      const expected = formatPlatform({ ...env.platform, variant: undefined });
+      step.output(
+        `WARNING: InvalidBaseImagePlatform: base image ${image} was pulled with platform ` +
+          `"${actual}", expected "${expected}" for current build (line ${line})`,
+        'stderr',
+      );
+    }
     step.done();
     return { state: base.state, key: base.key };
   } catch (error) {
