@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { makeIgnoreMatcher, parseIgnoreFile } from '../dockerfile/ignore.js';
 import { findIgnoreFile } from '../dockerfile/ignore-file.js';
@@ -12,9 +12,10 @@ import { BaseImages } from './base.js';
 import { BuildCache } from './cache.js';
 import { FileHashCache } from './copy/index.js';
 import type { BuildEnv, StageResult } from './env.js';
-import { exportImage, storeTagName } from './exports.js';
-import type { BuildOptions, BuildResult, NamedContext } from './options.js';
+import { exportImage } from './exports.js';
+import type { BuildOptions, BuildResult } from './options.js';
 import { storeImage } from './output.js';
+import { preflight } from './preflight.js';
 import { Progress } from './progress.js';
 import { RegistryAccess } from './registry-access.js';
 import { globalScope, platformArgs } from './scope.js';
@@ -49,10 +50,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const progress = new Progress(options.emit);
   const contextDir = resolve(options.contextDir);
   // A bad -t or a missing context fails before any step runs, not after the build.
-  for (const tag of options.tags) storeTagName(tag);
-  await checkContextDir(contextDir);
-  await checkSecretFiles(options.secrets ?? []);
-  await checkNamedContexts(options.buildContexts ?? {});
+  await preflight(options, contextDir);
   const dockerfilePath = resolve(contextDir, options.dockerfile);
   const text = await progress.run(
     '[internal] load build definition from ' + basename(dockerfilePath),
@@ -178,44 +176,6 @@ function withLabels(state: StageResult['state'], labels: Record<string, string> 
 function imageTime(env: BuildEnv, state: StageResult['state']): string {
   if (env.options.sourceDateEpoch !== undefined) return env.created;
   return lastCreated(state) ?? env.created;
-}
-
-// As buildx does, a secret file that is not there fails the build before it starts,
-// not at the RUN that mounts it (a directory would otherwise be copied whole).
-async function checkSecretFiles(secrets: NonNullable<BuildOptions['secrets']>): Promise<void> {
-  for (const secret of secrets) {
-    if (!('file' in secret)) continue;
-    const info = await stat(secret.file).catch(() => undefined);
-    if (info?.isFile()) continue;
-    const what = info ? 'is not a file' : 'does not exist';
-    throw new InputError('SECRET_MISSING', `--secret ${secret.id}: ${secret.file} ${what}`, {
-      hint: 'give src= the file that holds the secret, or env= a variable',
-    });
-  }
-}
-
-// Likewise a named context folder; an oci-layout one would be created empty by opening it.
-async function checkNamedContexts(contexts: Record<string, NamedContext>): Promise<void> {
-  for (const [name, named] of Object.entries(contexts)) {
-    const dir = named.kind === 'dir' ? named.path : named.kind === 'oci-layout' ? named.dir : '';
-    if (dir === '') continue;
-    const info = await stat(dir).catch(() => undefined);
-    if (info?.isDirectory()) continue;
-    const what = info ? 'is not a directory' : 'does not exist';
-    throw new InputError('CONTEXT_MISSING', `--build-context ${name}: ${dir} ${what}`, {
-      hint: 'give NAME=PATH an existing folder, or NAME=docker-image://REF',
-    });
-  }
-}
-
-async function checkContextDir(dir: string): Promise<void> {
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    const what = info ? 'is not a directory' : 'does not exist';
-    throw new InputError('CONTEXT_MISSING', `build context ${dir} ${what}`, {
-      hint: 'pass the directory that holds the files the Dockerfile copies (often .)',
-    });
-  }
 }
 
 const READ_ERRORS: Record<string, string> = {

@@ -5,9 +5,9 @@ import { after, before, test } from 'node:test';
 import type { SlipwayError } from '../../src/errors/index.js';
 import { type BuildFixture, build, makeContext, startBuildFixture } from '../harness/build.js';
 
-// Files a build reads before it starts: a Dockerfile that is a directory, missing
-// or UTF-16 text; a --secret file or --build-context folder that is not there. Each says
-// which and what to do; none runs a step.
+// What a build checks before it starts: a Dockerfile that is a directory, missing
+// or UTF-16 text; a --secret file, --build-context or output folder that is not
+// there; a push with no name. Each error says which and what to do; no step runs.
 
 let fixture: BuildFixture;
 before(async () => {
@@ -91,4 +91,27 @@ test('a --build-context folder that is not there fails before any step', async (
   assert.equal(layout.message, `--build-context base: ${missing} does not exist`);
   // Opening the layout did not make an empty one where the user pointed.
   await assert.rejects(stat(missing), { code: 'ENOENT' });
+});
+
+test('a push with no -t and a tar output in a folder that is not there fail at once', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'FROM BASE\nRUN true\n' });
+  for (const options of [{ push: true }, { outputs: [{ type: 'registry' as const }] }]) {
+    const unnamed = await failure(context, options);
+    assert.equal(
+      unnamed.describe(),
+      'a push needs a name for the image\n  hint: give -t REGISTRY/REPOSITORY:TAG',
+    );
+  }
+  const dest = join(fixture.dir, 'no-such-folder', 'image.tar');
+  const events: unknown[] = [];
+  const archive = await failure(context, {
+    outputs: [{ type: 'docker', dest }],
+    emit: (e) => events.push(e),
+  });
+  assert.equal(
+    archive.describe(),
+    `--output type=docker,dest=${dest}: folder ${join(fixture.dir, 'no-such-folder')} ` +
+      'does not exist\n  hint: create the folder first, or give dest= a path in an existing one',
+  );
+  assert.deepEqual(events, []);
 });
