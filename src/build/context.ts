@@ -46,17 +46,35 @@ export async function loadInputs(
   const text = await progress.run(
     `[internal] load build definition from ${basename(options.dockerfile)}`,
     () =>
-      readFile(dockerfilePath, 'utf8').catch(() => {
-        const shown = remote ? `${options.dockerfile} in the context` : dockerfilePath;
-        throw new InputError('DOCKERFILE_MISSING', `cannot read Dockerfile ${shown}`, {
-          hint: 'pass the Dockerfile with -f, relative to the context or absolute',
-        });
-      }),
+      readDockerfile(dockerfilePath, remote ? `${options.dockerfile} in the context` : undefined),
   );
   const parsed = parseDockerfile(text, { file: options.dockerfile });
   const ignore = findIgnoreFile(contextDir, dockerfilePath);
   const matcher = makeIgnoreMatcher(ignore ? parseIgnoreFile(ignore.text, ignore.path) : []);
   return { contextDir, parsed, matcher, buildContexts };
+}
+
+const READ_ERRORS: Record<string, string> = {
+  EISDIR: 'it is a directory',
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+};
+
+/** The Dockerfile's text; a directory, a missing file or UTF-16 text is an input error. */
+async function readDockerfile(path: string, shown = path): Promise<string> {
+  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+    const why = READ_ERRORS[error.code ?? ''] ?? error.message;
+    throw new InputError('DOCKERFILE_MISSING', `cannot read Dockerfile ${shown}: ${why}`, {
+      hint: 'pass the Dockerfile with -f, relative to the context or absolute',
+    });
+  });
+  const bom = bytes.subarray(0, 2).toString('hex');
+  if (bom === 'fffe' || bom === 'feff') {
+    throw new InputError('DOCKERFILE_ENCODING', `Dockerfile ${shown} is UTF-16 text`, {
+      hint: 'save it as UTF-8, as docker build reads it',
+    });
+  }
+  return bytes.toString('utf8');
 }
 
 async function checkContextDir(dir: string): Promise<void> {

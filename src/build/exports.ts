@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -62,11 +62,9 @@ export async function exportImage(output: BuildOutput, context: ExportContext): 
       );
       return [];
     case 'tar':
-      await progress.run(`exporting files to ${output.dest}`, async () => {
-        const dir = await mkdtemp(join(context.tempDir, 'files-'));
-        await exportFiles(context, dir);
-        await exec('tar', ['-cf', output.dest, '--numeric-owner', '-C', dir, '.']);
-      });
+      await progress.run(`exporting files to ${output.dest}`, () =>
+        exportFilesTar(context, output.dest),
+      );
       return [];
   }
 }
@@ -155,10 +153,24 @@ async function exportFiles(context: ExportContext, dest: string): Promise<void> 
   }
 }
 
+/**
+ * The image's files as one tar: entries sorted by name and no entry for the root
+ * (its mode and time would be the temp folder's), so the same image gives the same tar.
+ */
+async function exportFilesTar(context: ExportContext, dest: string): Promise<void> {
+  const dir = await mkdtemp(join(context.tempDir, 'files-'));
+  await exportFiles(context, dir);
+  const entries = (await readdir(dir)).sort().map((name) => `./${name}`);
+  const files = entries.length > 0 ? ['--', ...entries] : ['-T', '/dev/null'];
+  await exec('tar', ['-cf', dest, '--numeric-owner', '--sort=name', '-C', dir, ...files]);
+  await rm(dir, { recursive: true, force: true });
+}
+
 /** A plain name (`app`) stays as given; anything else is stored as a full reference. */
 export function storeTagName(tag: string): string {
-  if (/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(tag)) return tag;
+  // Checked as a reference first, as docker build -t does: `MyApp` is no valid name.
   const reference = parseReference(tag);
+  if (/^[a-z0-9][a-z0-9._-]*$/.test(tag)) return tag;
   return `${reference.registry}/${reference.repository}:${reference.tag ?? 'latest'}`;
 }
 

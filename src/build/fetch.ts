@@ -67,6 +67,18 @@ export async function cloneGit(
   return { subdir: posix.normalize(subdir || '.'), commit };
 }
 
+/** fetch's arguments for a URL: user and password, if any, sent as basic auth as BuildKit does. */
+export function basicAuthRequest(url: string): [string, RequestInit] {
+  const parsed = new URL(url);
+  if (parsed.username === '' && parsed.password === '') return [url, {}];
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  parsed.username = '';
+  parsed.password = '';
+  return [parsed.href, { headers: { authorization } }];
+}
+
 /** A downloaded body and its Last-Modified time. */
 export interface Download {
   body: Buffer;
@@ -75,9 +87,12 @@ export interface Download {
 
 /** GET a URL; a failure or an error status names `what` and the status. */
 export async function download(url: string, what: string): Promise<Download> {
-  const response = await fetch(url).catch((error: Error) => {
-    const why = error.cause instanceof Error ? error.cause.message : error.message;
-    throw new SlipwayError('DOWNLOAD_FAILED', `${what}: ${why}`);
+  const shown = withoutCredentials(url);
+  const response = await fetch(...basicAuthRequest(url)).catch((error: Error) => {
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, a bad certificate) is its cause.
+    const cause = error.cause instanceof Error ? error.cause.message : undefined;
+    const why = cause ? `${error.message}: ${cause}` : error.message;
+    throw new SlipwayError('DOWNLOAD_FAILED', `${what}: ${why.replaceAll(url, shown)}`);
   });
   if (!response.ok) {
     throw new SlipwayError('DOWNLOAD_FAILED', `${what}: ${response.status} ${response.statusText}`);

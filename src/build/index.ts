@@ -7,7 +7,7 @@ import { statePaths } from '../util/paths.js';
 import { BuildCache } from './cache.js';
 import { loadInputs } from './context.js';
 import { FileHashCache } from './copy/index.js';
-import { exportImage, storeTagName } from './exports.js';
+import { exportImage } from './exports.js';
 import type { BuildOptions, BuildResult } from './options.js';
 import { storeIndex } from './output.js';
 import {
@@ -19,6 +19,7 @@ import {
   type SharedEnv,
   targetPlatforms,
 } from './platforms.js';
+import { preflight } from './preflight.js';
 import { Progress } from './progress.js';
 import { RegistryAccess } from './registry-access.js';
 import { checkBuildPrivileges } from './rootless.js';
@@ -42,8 +43,8 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   await checkBuildPrivileges(options.emit);
   const paths = statePaths(options.home);
   const progress = new Progress(options.emit);
-  // A bad -t or --platform fails before any step runs, not after the build.
-  for (const tag of options.tags) storeTagName(tag);
+  // Bad flags (-t, --platform, missing input files) fail before any step runs.
+  await preflight(options);
   const platforms = targetPlatforms(options.platforms);
   checkOutputs(options, platforms);
 

@@ -1,6 +1,6 @@
 import { expandWord, type Instruction, parseDockerfile, type Stage } from '../dockerfile/index.js';
 import { InputError, messageOf, SlipwayError } from '../errors/index.js';
-import { buildkitPlatform, type Platform, parsePlatform } from '../image/index.js';
+import { buildkitPlatform, formatPlatform, type Platform, parsePlatform } from '../image/index.js';
 import { stepKey } from './cache-key.js';
 import type { BuildEnv, StageResult } from './env.js';
 import { withoutCredentials } from './fetch.js';
@@ -108,6 +108,17 @@ async function resolveBase(env: BuildEnv, stage: Stage, label: string, platform:
     }
     const named = env.options.buildContexts?.[image];
     const base = await env.images.resolveNamed(image, named, platform);
+    const pulled = base.state.config;
+    if (pulled.os !== platform.os || pulled.architecture !== platform.architecture) {
+      // BuildKit's InvalidBaseImagePlatform warning: the RUN steps may not run at all.
+      const actual = `${pulled.os}/${pulled.architecture}`;
+      const expected = formatPlatform({ ...platform, variant: undefined });
+      step.output(
+        `WARNING: InvalidBaseImagePlatform: base image ${image} was pulled with platform ` +
+          `"${actual}", expected "${expected}" for current build (line ${line})`,
+        'stderr',
+      );
+    }
     step.done();
     return { state: base.state, key: base.key };
   } catch (error) {
@@ -124,7 +135,9 @@ function onbuildInstructions(env: BuildEnv, stage: Stage, triggers: string[]): I
   const parsed = parseDockerfile(text, {
     file: `${env.dockerfileName} (ONBUILD of stage ${stage.index})`,
   });
-  return parsed.stages[0]?.instructions ?? [];
+  // A trigger has no line of its own in this Dockerfile: its errors point at the FROM.
+  const location = stage.from.location;
+  return (parsed.stages[0]?.instructions ?? []).map((i) => ({ ...i, location }));
 }
 
 /** Whether an instruction shows as a step of its own (BuildKit shows no metadata steps). */

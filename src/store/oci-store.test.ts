@@ -137,6 +137,10 @@ test('names point at manifests through index.json annotations', async () => {
   assert.equal(await store.untag('v1'), false);
   await store.tag('busybox/x', { mediaType: OCI_MANIFEST, digest: manifest.digest, size: 1 });
   assert.equal((await store.resolve('docker.io/busybox/x:latest'))?.size, 1);
+  // A name:tag is the short form of a reference, as docker names it: docker.io/library/….
+  await store.tag('app:1', { mediaType: OCI_MANIFEST, digest: manifest.digest, size: 2 });
+  assert.equal((await store.resolve('docker.io/library/app:1'))?.size, 2);
+  assert.equal((await store.resolve('app:1'))?.size, 2);
 });
 
 test('a manifest whose blobs are missing is refused', async () => {

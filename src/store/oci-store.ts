@@ -28,8 +28,8 @@ export interface StoreTag {
 
 /**
  * The local image store: an OCI image layout directory that skopeo (`oci:DIR:name`)
- * and umoci read. Names with a `/` are image references and are stored fully
- * qualified (`docker.io/library/busybox:latest`); others are plain tags.
+ * and umoci read. Names with a `/`, `:` or `@` are image references and are stored
+ * fully qualified (`docker.io/library/busybox:latest`); others are plain tags.
  */
 export class OciStore implements ImageSource, ImageTarget {
   readonly dir: string;
@@ -200,9 +200,10 @@ function refName(descriptor: Descriptor): string | undefined {
   return descriptor.annotations?.[ANNOTATION_REF_NAME];
 }
 
-/** Names with a `/` are references, stored fully qualified; others are tags as given. */
+/** Names with `/`, `:` or `@` are references, stored fully qualified; others are plain tags. */
 export function storeName(name: string): string {
-  if (!name.includes('/')) {
+  // `app:1` is what `slipway build -t app:1` stored as docker.io/library/app:1.
+  if (!/[/:@]/.test(name)) {
     if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name)) {
       throw new InputError('INVALID_NAME', `invalid image name ${JSON.stringify(name)} in store`, {
         hint: 'use a tag (letters, digits, . _ -) or a full reference such as host/repo:tag',

@@ -11,13 +11,15 @@ import {
   makeContext,
   run,
   startBuildFixture,
+  storeDir,
   unpackWithUmoci,
 } from '../harness/build.js';
 import { type GitServer, startGitServer } from '../harness/git-daemon.js';
 
 // ADD of a git repository served by git daemon on 127.0.0.1 (the default
 // branch, #tag, #commit, #ref:subdir, --keep-git-dir) and ADD of a URL whose
-// --checksum does not match what a local HTTP server sends.
+// --checksum does not match what a local HTTP server sends, one behind basic auth
+// (user and password in the URL, never shown) and one nobody answers.
 
 let fixture: BuildFixture;
 let git: GitServer;
@@ -116,4 +118,52 @@ test('a git URL with credentials that fails never shows them', async () => {
   } finally {
     server.close();
   }
+});
+
+test('ADD a URL with credentials sends them as basic auth and never shows them', async () => {
+  const seen: (string | undefined)[] = [];
+  const server = createServer((request, response) => {
+    seen.push(request.headers.authorization);
+    response.end('behind a password\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const context = await makeContext(fixture, {
+      Dockerfile: `FROM BASE\nADD http://bob:s3cret%21@127.0.0.1:${port}/tool.txt /tool.txt\n`,
+    });
+    const events: unknown[] = [];
+    const result = await build(fixture, context, {
+      tags: ['add-auth'],
+      emit: (e) => events.push(e),
+    });
+    assert.deepEqual(seen, [`Basic ${Buffer.from('bob:s3cret!').toString('base64')}`]);
+    const rootfs = await unpackWithUmoci(fixture, 'add-auth');
+    assert.equal(await readFile(join(rootfs, 'tool.txt'), 'utf8'), 'behind a password\n');
+    const config = await readFile(
+      join(storeDir(fixture), 'blobs', 'sha256', result.configDigest.slice(7)),
+      'utf8',
+    );
+    assert.equal(`${config}${JSON.stringify(events)}`.includes('s3cret'), false);
+  } finally {
+    server.close();
+  }
+});
+
+test('ADD a URL nobody answers names the reason, not only "fetch failed"', async () => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM BASE\nADD http://u:s3cret@127.0.0.1:${port}/x /x\n`,
+  });
+  await assert.rejects(build(fixture, context), (error: Error & { describe(): string }) => {
+    assert.equal(
+      error.describe(),
+      `Dockerfile:2:1: ADD http://127.0.0.1:${port}/x: fetch failed: ` +
+        `connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    return true;
+  });
 });

@@ -141,6 +141,20 @@ test('--metadata-file names a local build by its normalised tags', async () => {
   assert.equal(result.stdout, `${metadata['containerimage.config.digest']}\n`);
 });
 
+test('an --iidfile in a folder that is not there is an error, not an internal one', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'FROM BASE\nENV A=2\n' });
+  const iidfile = join(fixture.dir, 'no-such-folder', 'iid');
+  const host = fixture.registry.host;
+  const args = ['build', '--progress=quiet', '--insecure-registry', host, '--iidfile', iidfile];
+  const result = await slipway([...args, context]);
+  assert.equal(result.status, 1);
+  assert.equal(
+    result.stderr,
+    `error: --iidfile ${iidfile}: cannot write: its folder does not exist\n` +
+      '  hint: the image is built and stored; give --iidfile a file in an existing folder\n',
+  );
+});
+
 test('--progress plain to a file or pipe prints RUN output without ANSI escapes', async () => {
   const context = await makeContext(fixture, {
     Dockerfile:

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { SlipwayError } from '../../src/errors/index.js';
 import {
   type BuildFixture,
   build,
@@ -121,6 +122,25 @@ COPY --from=build /out /new/deeper/
   // The directory that receives the contents is made, not copied: 0755 and 0:0.
   assert.equal(await meta(rootfs, 'new/deeper'), '755 0:0');
   assert.equal(await meta(rootfs, 'new/deeper/tool'), '751 42:43');
+});
+
+test('--from a word that is no stage says so before the image lookup that failed', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE AS build\nRUN touch /out\nFROM BASE\nCOPY --from=biuld /out /out\n',
+  });
+  await assert.rejects(build(fixture, context), (error: SlipwayError) => {
+    assert.match(
+      error.message,
+      /^--from=biuld: no stage named biuld before this one, so it was read as an image: ./,
+    );
+    assert.equal(
+      error.hint,
+      'define the stage above (FROM … AS biuld), pass --build-context biuld=…, ' +
+        'or name the image in full',
+    );
+    assert.deepEqual(error.location, { file: 'Dockerfile', line: 4, column: 1 });
+    return true;
+  });
 });
 
 test('--exclude and --parents choose and place what is copied', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { SlipwayError } from '../../src/errors/index.js';
 import {
   type BuildFixture,
   build,
@@ -141,6 +142,19 @@ test('ENTRYPOINT after CMD in the same stage keeps the CMD; a child image runs O
   assert.equal(childImage.config.config?.OnBuild, null);
   const rootfs = await unpackWithUmoci(fixture, 'onbuild-child');
   assert.equal(await readFile(join(rootfs, 'onbuild.txt'), 'utf8'), 'triggered\n');
+
+  // A failing trigger points at the FROM that ran it, not at a line of its own.
+  const failing = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nUSER 1234\nONBUILD RUN touch /not-mine\n',
+  });
+  await build(fixture, failing, { tags: ['onbuild-failing'] });
+  const grandchild = await makeContext(fixture, {
+    Dockerfile: '# a child\n# of a parent with a trigger\nFROM onbuild-failing\nRUN true\n',
+  });
+  await assert.rejects(build(fixture, grandchild), (error: SlipwayError) => {
+    assert.deepEqual(error.location, { file: 'Dockerfile', line: 3, column: 1 });
+    return true;
+  });
 });
 
 test('USER resolves names from the image; WORKDIR is created owned by that user', async () => {

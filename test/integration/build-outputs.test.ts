@@ -80,3 +80,23 @@ test('named build contexts: a directory for COPY --from, an OCI layout for FROM'
   const both = await readFile(join(fixture.dir, 'named-files', 'both'), 'utf8');
   assert.equal(both, 'result\nfrom a named context\n');
 });
+
+test('a tar of the files is the same for the same image, and has no root entry', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM scratch\nCOPY b.txt a.txt /files/\nCOPY b.txt /\n',
+    'a.txt': 'a\n',
+    'b.txt': 'b\n',
+  });
+  const first = join(fixture.dir, 'same-1.tar');
+  const second = join(fixture.dir, 'same-2.tar');
+  for (const dest of [first, second]) {
+    await build(fixture, context, {
+      noCache: true,
+      sourceDateEpoch: 1700000000,
+      outputs: [{ type: 'tar', dest }],
+    });
+  }
+  assert.ok((await readFile(first)).equals(await readFile(second)));
+  const listing = (await run('tar', ['-tf', first])).stdout;
+  assert.equal(listing, './b.txt\n./files/\n./files/a.txt\n./files/b.txt\n');
+});

@@ -7,7 +7,7 @@ import { cliRunner } from '../harness/cli.js';
 
 // `slipway build --progress`: json events one a line on stderr and the result
 // on stdout, quiet printing only the image id, plain naming the sandbox back
-// end; a failing RUN's report in plain and json.
+// end; a failing RUN's report in plain and json; a base of another platform warned about.
 
 let fixture: BuildFixture;
 before(async () => {
@@ -138,4 +138,44 @@ test('a failing RUN reports stage, line, exit code and the last ten lines of out
     outputTail: tenLines,
     message: `error: ${where}: ${message}\n${tenLines.join('\n')}`,
   });
+});
+
+test('a base image of another platform than --platform is warned about under its FROM', async () => {
+  const context = await makeContext(fixture, { Dockerfile: '# base\nFROM BASE\nENV A=1\n' });
+  const { stdout } = await run('skopeo', [
+    'inspect',
+    '--config',
+    '--tls-verify=false',
+    `docker://${fixture.base}`,
+  ]);
+  const arch = (JSON.parse(stdout) as { architecture: string }).architecture;
+  const other = arch === 'arm64' ? 'amd64' : 'arm64';
+  const args = ['--progress', 'json', '--platform', `linux/${other}`, context];
+  const result = await slipway(['--insecure-registry', fixture.registry.host, ...args]);
+  assert.equal(result.status, 0, result.stderr);
+  const events = jsonLines(result.stderr);
+  const from = events.find((e) => e.name === `[1/1] FROM ${fixture.base}`)!.step;
+  const output = events.filter((e) => e.kind === 'build.step.output');
+  assert.deepEqual(
+    output.map((e) => [e.step, e.stream, e.line]),
+    [
+      [
+        from,
+        'stderr',
+        `WARNING: InvalidBaseImagePlatform: base image ${fixture.base} was pulled with ` +
+          `platform "linux/${arch}", expected "linux/${other}" for current build (line 2)`,
+      ],
+    ],
+  );
+  const same = await slipway([
+    '--insecure-registry',
+    fixture.registry.host,
+    '--progress',
+    'json',
+    context,
+  ]);
+  assert.deepEqual(
+    jsonLines(same.stderr).filter((e) => e.kind === 'build.step.output'),
+    [],
+  );
 });

@@ -70,8 +70,9 @@ async function downloadSource(
   instruction: AddInstruction,
   step: ProgressStep,
 ): Promise<string> {
-  step.output(`downloading ${url}`);
-  const { body, modified } = await download(url, `ADD ${url}`);
+  const shown = withoutCredentials(url);
+  step.output(`downloading ${shown}`);
+  const { body, modified } = await download(url, `ADD ${shown}`);
   if (instruction.checksum !== undefined) {
     const [algorithm = '', expected] = instruction.checksum.split(':');
     const actual = createHash(algorithm).update(body).digest('hex');

@@ -1,4 +1,5 @@
-import { InputError } from '../../errors/index.js';
+import { InputError, SlipwayError } from '../../errors/index.js';
+import type { NamedContext } from '../options.js';
 import type { StageRun } from '../stage.js';
 
 // Where `--from` points: the context (default), a named context directory,
@@ -35,8 +36,28 @@ export async function sourceRoot(run: StageRun, from: string | undefined): Promi
   if (/^\d+$/.test(from)) {
     throw new InputError('UNKNOWN_STAGE', `--from=${from}: no stage ${from} before this one`);
   }
-  const image = await env.images.resolveNamed(from, named);
+  const image = await resolveImage(run, from, named);
   await env.images.ensureBlobs(image.state);
   const view = await env.workspaces.view(image.state);
   return { root: view.root, key: image.key, fromContext: false, release: view.release };
+}
+
+// A plain word that names no stage is read as an image, as BuildKit does; when that
+// fails, the likelier cause is a stage name misspelt, so the error says both.
+async function resolveImage(run: StageRun, from: string, named: NamedContext | undefined) {
+  try {
+    return await run.env.images.resolveNamed(from, named);
+  } catch (error) {
+    if (named !== undefined || /[/:@.]/.test(from) || !(error instanceof SlipwayError)) {
+      throw error;
+    }
+    const read = `no stage named ${from} before this one, so it was read as an image`;
+    const hint =
+      `define the stage above (FROM … AS ${from}), ` +
+      `pass --build-context ${from}=…, or name the image in full`;
+    throw new SlipwayError(error.code, `--from=${from}: ${read}: ${error.message}`, {
+      cause: error,
+      hint,
+    });
+  }
 }

@@ -33,10 +33,23 @@ import { runInUserNamespace } from '../rootless.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-/** A secret file's text, so the masker hides it in RUN output; unreadable files fail later. */
+/** A secret file's text, so the masker hides it in RUN output; buildImage checks the file. */
 async function readSecretFile(path: string): Promise<string> {
   const text = await readFile(path, 'utf8').catch(() => '');
   return text.length > 64 * 1024 ? '' : text;
+}
+
+/** Write an --iidfile or --metadata-file; a folder that is not there is the user's to make. */
+async function writeResultFile(flag: string, path: string, text: string): Promise<void> {
+  await writeFile(path, text).catch((error: NodeJS.ErrnoException) => {
+    const why =
+      { ENOENT: 'its folder does not exist', EISDIR: 'it is a directory' }[error.code ?? ''] ??
+      error.message;
+    throw new SlipwayError('WRITE_FAILED', `${flag} ${path}: cannot write: ${why}`, {
+      cause: error,
+      hint: `the image is built and stored; give ${flag} a file in an existing folder`,
+    });
+  });
 }
 
 interface BuildFlags {
@@ -182,10 +195,10 @@ export const build: CommandModule = (program, context) => {
       try {
         const result = await buildImage(options);
         view?.finish();
-        if (flags.iidfile) await writeFile(flags.iidfile, result.configDigest);
+        if (flags.iidfile) await writeResultFile('--iidfile', flags.iidfile, result.configDigest);
         if (flags.metadataFile) {
-          const metadata = buildMetadata(result, options.tags);
-          await writeFile(flags.metadataFile, `${JSON.stringify(metadata, null, 2)}\n`);
+          const metadata = `${JSON.stringify(buildMetadata(result, options.tags), null, 2)}\n`;
+          await writeResultFile('--metadata-file', flags.metadataFile, metadata);
         }
         if (mode !== 'quiet' && mode !== 'json') {
           context.stderr.write(`image ${result.digest}\n`);

@@ -82,3 +82,10 @@ test('sizes are printed in 1000-based units, three digits', () => {
     '2 GB',
   ]);
 });
+
+test('a reader that stops early ends the listing without a crash', () => {
+  const env = { ...process.env, SLIPWAY_HOME: home };
+  const line = `"${process.execPath}" "${bin}" images | true`;
+  const result = spawnSync('sh', ['-c', line], { encoding: 'utf8', env });
+  assert.deepEqual([result.status, result.stderr], [0, '']);
+});

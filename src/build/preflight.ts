@@ -1,0 +1,72 @@
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { InputError, UsageError } from '../errors/index.js';
+import { storeTagName } from './exports.js';
+import type { BuildOptions, BuildOutput, NamedContext } from './options.js';
+
+// What a build checks before it runs a step: mistakes in its flags that docker
+// build reports at once, rather than after minutes of steps or as a crash.
+
+/**
+ * Fail on a bad -t, a push with no name, a missing secret file, named context
+ * folder or output folder. (The context itself is checked as it is loaded.)
+ */
+export async function preflight(options: BuildOptions): Promise<void> {
+  for (const tag of options.tags) storeTagName(tag);
+  const outputs = options.outputs ?? [];
+  const push = options.push || outputs.some((o) => o.type === 'registry');
+  if (push && options.tags.length === 0) {
+    throw new UsageError('a push needs a name for the image', {
+      hint: 'give -t REGISTRY/REPOSITORY:TAG',
+    });
+  }
+  await checkSecretFiles(options.secrets ?? []);
+  await checkNamedContexts(options.buildContexts ?? {});
+  for (const output of outputs) await checkOutputFolder(output);
+}
+
+async function isDirectory(path: string): Promise<boolean | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  return info === undefined ? undefined : info.isDirectory();
+}
+
+// As buildx does, a secret file that is not there fails the build before it starts,
+// not at the RUN that mounts it (a directory would otherwise be copied whole).
+async function checkSecretFiles(secrets: NonNullable<BuildOptions['secrets']>): Promise<void> {
+  for (const secret of secrets) {
+    if (!('file' in secret)) continue;
+    const info = await stat(secret.file).catch(() => undefined);
+    if (info?.isFile()) continue;
+    const what = info ? 'is not a file' : 'does not exist';
+    throw new InputError('SECRET_MISSING', `--secret ${secret.id}: ${secret.file} ${what}`, {
+      hint: 'give src= the file that holds the secret, or env= a variable',
+    });
+  }
+}
+
+// Likewise a named context folder; an oci-layout one would be created empty by opening it.
+async function checkNamedContexts(contexts: Record<string, NamedContext>): Promise<void> {
+  for (const [name, named] of Object.entries(contexts)) {
+    const dir = named.kind === 'dir' ? named.path : named.kind === 'oci-layout' ? named.dir : '';
+    if (dir === '') continue;
+    const directory = await isDirectory(dir);
+    if (directory) continue;
+    const what = directory === false ? 'is not a directory' : 'does not exist';
+    throw new InputError('CONTEXT_MISSING', `--build-context ${name}: ${dir} ${what}`, {
+      hint: 'give NAME=PATH an existing folder, or NAME=docker-image://REF',
+    });
+  }
+}
+
+// A file output (a tar, a docker archive) needs its folder; a local or oci folder is made.
+async function checkOutputFolder(output: BuildOutput): Promise<void> {
+  if (output.type === 'store' || output.type === 'registry' || output.type === 'local') return;
+  if (output.type === 'oci' && !output.dest.endsWith('.tar')) return;
+  const folder = dirname(output.dest);
+  if (await isDirectory(folder)) return;
+  throw new InputError(
+    'OUTPUT_FOLDER_MISSING',
+    `--output type=${output.type},dest=${output.dest}: folder ${folder} does not exist`,
+    { hint: 'create the folder first, or give dest= a path in an existing one' },
+  );
+}
