@@ -121,7 +121,7 @@ export async function startRegistry(
     live.add(child);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const url = `${scheme}://127.0.0.1:${port}`;
-    if (await waitForV2(url, child)) {
+    if (await waitForV2(url, child, logFile, `listening on 127.0.0.1:${port}`)) {
       const stop = async () => {
         if (child.exitCode === null && child.signalCode === null) {
           child.kill('SIGTERM');
@@ -145,10 +145,18 @@ export async function startRegistry(
   }
 }
 
-async function waitForV2(url: string, child: ChildProcess): Promise<boolean> {
+// Another suite's registry may take the same free port a moment earlier: an
+// answer on the port proves nothing until our own process says it listens there.
+async function waitForV2(
+  url: string,
+  child: ChildProcess,
+  logFile: string,
+  listening: string,
+): Promise<boolean> {
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) return false;
-    if (await answers(`${url}/v2/`)) return true;
+    const ours = (await readFile(logFile, 'utf8').catch(() => '')).includes(listening);
+    if (ours && (await answers(`${url}/v2/`))) return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return false;

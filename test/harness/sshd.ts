@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -79,7 +79,8 @@ export async function startSshd(
       `PasswordAuthentication ${options.passwords ? 'yes' : 'no'}`,
       'KbdInteractiveAuthentication no',
       'Subsystem sftp internal-sftp',
-      'LogLevel ERROR',
+      // INFO: sshd says when it listens (see waitForListening).
+      'LogLevel INFO',
       '',
     ].join('\n'),
   );
@@ -89,22 +90,17 @@ export async function startSshd(
   });
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));
-  await waitForPort(port, child, () => stderr);
+  await waitForListening(port, child, () => stderr);
   return { port, hostKey, dir, stop: () => stop(child) };
 }
 
-async function waitForPort(port: number, child: ChildProcess, stderr: () => string) {
-  for (let attempt = 0; attempt < 200; attempt++) {
+// Another suite's sshd may take the same free port a moment earlier, so a
+// connection to the port proves nothing: wait for our sshd to say it listens.
+async function waitForListening(port: number, child: ChildProcess, stderr: () => string) {
+  const listening = `Server listening on 127.0.0.1 port ${port}`;
+  for (let attempt = 0; attempt < 400; attempt++) {
     if (child.exitCode !== null) throw new Error(`sshd exited: ${stderr()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
+    if (stderr().includes(listening)) return;
     await sleep(25);
   }
   throw new Error(`sshd did not listen on ${port}: ${stderr()}`);
