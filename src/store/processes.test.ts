@@ -78,6 +78,11 @@ test('a process killed while writing a blob leaves no blob; the next open clears
     const store = await openStore(${JSON.stringify(dir)});
     async function* slowly() {
       yield Buffer.alloc(1024 * 1024);
+      // Killed only once the temp file is there: the store opens it as the write starts.
+      const { readdirSync } = await import('node:fs');
+      while (readdirSync(${JSON.stringify(join(dir, '.tmp'))}).length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       process.stdout.write('half written\\n');
       await new Promise(() => setInterval(() => {}, 1000));
     }
