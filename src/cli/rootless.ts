@@ -5,6 +5,9 @@ import { SlipwayError } from '../errors/index.js';
 import type { Emit } from '../log/index.js';
 import { programOnPath } from '../util/process.js';
 import { subordinateRange } from '../util/userns.js';
+import type { CliContext } from './context.js';
+import { failureEvent, ReportedError } from './exit.js';
+import type { ProgressMode } from './render.js';
 
 // A build by a regular user runs as buildah and podman run theirs: slipway
 // enters a user namespace (and a mount namespace) where the caller is root,
@@ -101,6 +104,26 @@ export function readHostFacts(): HostFacts {
     unprivilegedClone: read('/proc/sys/kernel/unprivileged_userns_clone'),
     idMapTools: ['newuidmap', 'newgidmap'].every((name) => programOnPath(name) !== undefined),
   };
+}
+
+/**
+ * Run this same command again in a user namespace, for a regular user whose
+ * command needs root's powers; its exit status becomes this process's. With
+ * `--progress json` a refusal is reported as a JSON event.
+ */
+export async function runAgainInUserNamespace(
+  context: CliContext,
+  progress: ProgressMode,
+): Promise<void> {
+  const self = [process.execPath, ...process.execArgv, process.argv[1]!, ...context.argv];
+  const emit = context.events(progress);
+  const status = await runInUserNamespace(self, context.env, emit).catch((error: unknown) => {
+    if (progress !== 'json') throw error;
+    const event = failureEvent(error);
+    emit(event);
+    throw new ReportedError(event.status);
+  });
+  if (status !== 0) throw new ReportedError(status);
 }
 
 /**

@@ -90,5 +90,7 @@ export interface StepKind {
   secretKeys?: readonly string[];
   /** Throw an InputError naming the key (via spec.locate) for bad values. */
   validate?(spec: StepSpec): void;
+  /** Whether its steps mount snapshots and set owners (root, or root of a user namespace). */
+  needsRoot?(options: { hostTools: boolean }): boolean;
   run(spec: StepSpec, context: StepContext): Promise<void>;
 }

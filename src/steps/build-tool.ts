@@ -61,6 +61,8 @@ export function buildToolStep(runtime: ToolchainRuntime): StepKind {
     kinds: Object.keys(VERSION_KEYS),
     keys: ['commands', 'artifacts', 'image', 'goVersion', ...versionKeys],
     rawKeys: ['commands'],
+    // Toolchain images are unpacked and mounted; the host's tools need nothing.
+    needsRoot: ({ hostTools }) => !hostTools,
     outputs: (spec) => artifactsOf(spec).map((artifact) => artifact.name),
     validate(spec) {
       commandsOf(spec);

@@ -127,6 +127,7 @@ export function dockerBuildStep(buildImage: BuildImage): StepKind {
     keys: DOCKER_KEYS,
     outputs: (spec) => Object.values(outputNames(spec)),
     secretKeys: ['password'],
+    needsRoot: () => true,
     validate(spec) {
       // Before the run, fields may still hold `${OUTPUT}` of earlier steps.
       if (!JSON.stringify(spec.fields).includes('${')) readSpec(spec);

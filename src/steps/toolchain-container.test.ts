@@ -156,9 +156,10 @@ test('without root it says so before pulling anything, and points at --host-tool
     assert.equal(error.code, 'ROOT_REQUIRED');
     assert.equal(
       error.describe(),
-      `running commands in toolchain image ${IMAGE} needs root: its layers are unpacked ` +
-        'with their owners and mounted as snapshots\n' +
-        '  hint: run slipway as root, or pass --host-tools to use the tools on this machine',
+      `running commands in toolchain image ${IMAGE} needs root or a user namespace where ` +
+        'slipway is root: its layers are unpacked with their owners and mounted\n' +
+        '  hint: run `slipway run` (it enters a user namespace for a regular user), or pass ' +
+        '--host-tools to use the tools on this machine',
     );
     return true;
   });

@@ -42,13 +42,17 @@ const realParts: ContainerParts = {
 export function containerRuntime(parts: ContainerParts = realParts): ToolchainRuntime {
   return {
     async run(run) {
-      // TODO(#4): rootless toolchain containers, with the rootless builds.
+      // `slipway run` enters a user namespace for a regular user; a library caller may not have.
       if (!parts.isRoot()) {
         throw new SlipwayError(
           'ROOT_REQUIRED',
-          `running commands in toolchain image ${run.image} needs root: ` +
-            'its layers are unpacked with their owners and mounted as snapshots',
-          { hint: 'run slipway as root, or pass --host-tools to use the tools on this machine' },
+          `running commands in toolchain image ${run.image} needs root or a user namespace ` +
+            'where slipway is root: its layers are unpacked with their owners and mounted',
+          {
+            hint:
+              'run `slipway run` (it enters a user namespace for a regular user), or pass ' +
+              '--host-tools to use the tools on this machine',
+          },
         );
       }
       const image = await parts

@@ -71,10 +71,15 @@ async function context(name: string, files: Record<string, string>): Promise<str
 
 /** `slipway build ARGS` run as `user` with a clean environment. */
 function buildAs(user: BuildUser, args: string[], path = process.env.PATH ?? '') {
+  return slipwayAs(user, ['build', ...args], dir, path);
+}
+
+/** `slipway ARGS` run as `user` in `cwd` with a clean environment. */
+function slipwayAs(user: BuildUser, args: string[], cwd: string, path = process.env.PATH ?? '') {
   const env = ['env', '-i', `PATH=${path}`, `HOME=${user.home}`];
-  const argv = ['-u', user.name, '--', ...env, process.execPath, bin, 'build', ...args];
+  const argv = ['-u', user.name, '--', ...env, process.execPath, bin, ...args];
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn('runuser', argv, { cwd: dir });
+    const child = spawn('runuser', argv, { cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
@@ -211,6 +216,43 @@ test('the namespaces back end does the same where runc is not on PATH', asRoot, 
     }
   }
   await buildChownPush(ranged, 'namespaces', tools);
+});
+
+test('slipway run by a regular user builds and pushes in a user namespace', asRoot, async () => {
+  const repo = await context('pipeline-repo', {
+    Dockerfile:
+      `FROM ${fixture.base}\n` +
+      'RUN mkdir /data && chown 1000:1000 /data\nCOPY --chown=2000:3000 a.txt /app/a.txt\n',
+    'a.txt': 'from the pipeline\n',
+  });
+  const ref = `${fixture.registry.host}/rootless/pipeline`;
+  await mkdir(join(repo, '.workflow'));
+  await run('sh', [
+    '-c',
+    'printf %s "$1" > "$2"',
+    'sh',
+    "version: '1.0'\nname: image\nstages:\n  - name: image\n    steps:\n" +
+      `      - step: build@docker\n        name: push\n        repository: ${ref}\n` +
+      '        tag: v1\n',
+    join(repo, '.workflow', 'image.yml'),
+  ]);
+  await run('git', ['init', '-q', '-b', 'main'], { cwd: repo });
+  await run('chown', ['-R', `${ranged.uid}:${ranged.gid}`, repo]);
+
+  const result = await slipwayAs(ranged, ['run', '--progress', 'plain'], repo);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stderr, /rootless build in a user namespace: uid 0 is host uid \d+/);
+  const layout = join(dir, 'pulled-pipeline');
+  await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref}:v1`, `oci:${layout}:1`]);
+  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8'));
+  const blob = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice(7));
+  const manifest = JSON.parse(await readFile(blob(index.manifests[0].digest), 'utf8'));
+  const listings: string[][] = [];
+  for (const layer of manifest.layers.slice(1)) {
+    const { stdout } = await run('tar', ['-tvzf', blob(layer.digest), '--numeric-owner']);
+    listings.push(stdout.trim().split('\n').map(ownerAndName));
+  }
+  assert.deepEqual(listings, [['1000/1000 data/'], ['2000/3000 app/', '2000/3000 app/a.txt']]);
 });
 
 test('a user without subordinate ids is warned, then told which owner failed', asRoot, async () => {

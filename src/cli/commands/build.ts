@@ -27,7 +27,7 @@ import { ttyBuildView } from '../build/tty-view.js';
 import type { CommandModule } from '../context.js';
 import { failureEvent, ReportedError } from '../exit.js';
 import type { ProgressMode } from '../render.js';
-import { runInUserNamespace } from '../rootless.js';
+import { runAgainInUserNamespace } from '../rootless.js';
 
 // `slipway build`: docker build's flags and meanings, no daemon.
 
@@ -129,15 +129,7 @@ export const build: CommandModule = (program, context) => {
       const env = context.env;
       if (process.getuid?.() !== 0) {
         // A regular user builds in a user namespace: this same command, run again there.
-        const self = [process.execPath, ...process.execArgv, process.argv[1]!, ...context.argv];
-        const emit = context.events(flags.progress);
-        const status = await runInUserNamespace(self, env, emit).catch((error: unknown) => {
-          if (flags.progress !== 'json') throw error;
-          const event = failureEvent(error);
-          emit(event);
-          throw new ReportedError(event.status);
-        });
-        if (status !== 0) throw new ReportedError(status);
+        await runAgainInUserNamespace(context, flags.progress);
         return;
       }
       // Ctrl-C stops the running steps and removes their snapshots before exiting.

@@ -23,6 +23,7 @@ import { stepKinds } from '../../steps/index.js';
 import { slipwayHome } from '../../util/paths.js';
 import type { CliContext, CommandModule } from '../context.js';
 import type { ProgressMode } from '../render.js';
+import { runAgainInUserNamespace } from '../rootless.js';
 
 // `slipway run [FILE|DIR]`: run a Gitee Go pipeline file on this machine.
 
@@ -90,10 +91,18 @@ async function action(context: CliContext, argument: string | undefined, flags: 
   }
   const file = await findPipelineFile(argument, cwd);
   const workspace = workspaceOf(file, cwd);
-  const pipeline = await loadPipeline(
-    file,
-    new Map(stepKinds.flatMap((k) => k.kinds.map((n) => [n, k]))),
-  );
+  const kinds = new Map(stepKinds.flatMap((k) => k.kinds.map((n) => [n, k])));
+  const pipeline = await loadPipeline(file, kinds);
+  const hostTools = flags.hostTools ?? false;
+  const needRoot = pipeline.stages
+    .flatMap((stage) => stage.steps)
+    .filter((step) => kinds.get(step.step)?.needsRoot?.({ hostTools }));
+  if (process.getuid?.() !== 0 && needRoot.length > 0) {
+    // Toolchain containers and image builds need root's powers: a regular
+    // user's run enters a user namespace, as `slipway build` does.
+    await runAgainInUserNamespace(context, progress);
+    return;
+  }
   const event = parseEvent(flags.event);
   const checkout = await readCheckout(workspace, flags.commit);
   const credentials = flags.credentials
@@ -128,7 +137,7 @@ async function action(context: CliContext, argument: string | undefined, flags: 
       'artifact-config': flags.artifactConfig && resolve(cwd, flags.artifactConfig),
       insecureRegistries: flags.insecureRegistry.join(','),
     },
-    hostTools: flags.hostTools ?? false,
+    hostTools,
     hostEnv: context.env,
     triggerUser: context.env.GITEE_PIPELINE_TRIGGER_USER ?? context.env.USER ?? checkout.author,
     event,
