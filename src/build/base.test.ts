@@ -70,3 +70,25 @@ test('stages that need one base layer at once download it once', async () => {
   );
   assert.equal(await store.hasBlob(layer), true);
 });
+
+test('the platforms of one build share the downloads of a base they both use', async () => {
+  const { source, fetches } = await sourceImage();
+  const store = await openStore(join(dir, 'shared'));
+  const downloads = new Map<string, Promise<void>>();
+  const open = async () => source;
+  const amd64 = { os: 'linux', architecture: 'amd64' };
+  // FROM --platform=$BUILDPLATFORM: both platforms' stages pull the build machine's image.
+  const first = new BaseImages(store, open, amd64, true, downloads);
+  const second = new BaseImages(store, open, amd64, true, downloads);
+  const [a, b] = await Promise.all([
+    first.resolve('example.test/base:1'),
+    second.resolve('example.test/base:1'),
+  ]);
+  fetches.length = 0;
+  await Promise.all([first.ensureBlobs(a.state), second.ensureBlobs(b.state)]);
+  const layer = a.state.layers[0]!.descriptor;
+  assert.deepEqual(
+    fetches.filter((digest) => digest === layer.digest),
+    [layer.digest],
+  );
+});

@@ -45,14 +45,16 @@ export class BaseImages {
     string,
     { source: ImageSource; manifest: RawManifest; name: string }
   >();
-  /** Blobs being fetched: stages on the same base wait for one download. */
-  private readonly fetching = new Map<string, Promise<void>>();
-
+  /**
+   * Blobs being fetched by digest: stages on the same base wait for one
+   * download. A multi-platform build gives every platform's BaseImages one map.
+   */
   constructor(
     private readonly store: OciStore,
     private readonly openRegistry: RegistryOpener,
     private readonly platform: Platform,
     private readonly pull: boolean,
+    private readonly fetching = new Map<string, Promise<void>>(),
   ) {}
 
   /** Resolve an image reference: the local store first (unless pull), else its registry. */
@@ -190,13 +192,14 @@ export class BaseImages {
   }
 }
 
-function configPlatform(config: ImageConfig): Platform {
+/** The platform an image's config names, normalised (x86_64 is amd64). */
+export function configPlatform(config: ImageConfig): Platform {
   const { os, architecture, variant } = config;
   return normalizePlatform({ os, architecture, ...(variant ? { variant } : {}) });
 }
 
 /** Whether an image's config is for the OS and architecture of `platform`. */
-function runsOn(config: ImageConfig, platform: Platform): boolean {
+export function runsOn(config: ImageConfig, platform: Platform): boolean {
   const have = configPlatform(config);
   const want = normalizePlatform(platform);
   return have.os === want.os && have.architecture === want.architecture;

@@ -58,10 +58,16 @@ export class BuildCache {
   async claim(key: string, signal: AbortSignal): Promise<boolean> {
     const running = this.running.get(key);
     if (running) {
+      let onAbort = () => {};
       const stopped = new Promise<void>((resolve) => {
-        signal.addEventListener('abort', () => resolve(), { once: true });
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
       });
-      await Promise.race([running.done, stopped]);
+      try {
+        await Promise.race([running.done, stopped]);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
       signal.throwIfAborted();
       return false;
     }

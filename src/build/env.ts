@@ -51,6 +51,8 @@ export interface BuildEnv {
   hashes: FileHashCache;
   /** Aborted when the build is cancelled or a stage failed. */
   signal: AbortSignal;
+  /** Base image blobs being fetched, by digest, shared by every platform of the build. */
+  baseFetches: Map<string, Promise<void>>;
   /** The cache mount directory root. */
   cacheMountsDir: string;
   /** A stage's result, building it (once) if it has not been built. */

@@ -51,7 +51,7 @@ export async function cloneGit(
         const why = (error.stderr ?? error.message).trim().split('\n').at(-1) ?? '';
         throw new SlipwayError(
           'GIT_FAILED',
-          `${what}: git ${args[0]} failed: ${why.replaceAll(url, shown)}`,
+          `${what}: git ${args[0]} failed: ${withoutCredentials(why)}`,
           { hint: ref ? `check that ${ref} is a branch, tag or commit of ${shown}` : undefined },
         );
       },
@@ -87,12 +87,11 @@ export interface Download {
 
 /** GET a URL; a failure or an error status names `what` and the status. */
 export async function download(url: string, what: string): Promise<Download> {
-  const shown = withoutCredentials(url);
   const response = await fetch(...basicAuthRequest(url)).catch((error: Error) => {
     // fetch says only "fetch failed"; the reason (ECONNREFUSED, a bad certificate) is its cause.
     const cause = error.cause instanceof Error ? error.cause.message : undefined;
     const why = cause ? `${error.message}: ${cause}` : error.message;
-    throw new SlipwayError('DOWNLOAD_FAILED', `${what}: ${why.replaceAll(url, shown)}`);
+    throw new SlipwayError('DOWNLOAD_FAILED', `${what}: ${withoutCredentials(why)}`);
   });
   if (!response.ok) {
     throw new SlipwayError('DOWNLOAD_FAILED', `${what}: ${response.status} ${response.statusText}`);

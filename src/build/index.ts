@@ -79,6 +79,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       tempDir,
       cacheMountsDir: join(paths.cache, 'mounts'),
       signal: stop.signal,
+      baseFetches: new Map(),
       hashes,
       findStage: (name, before) => findStageRef(parsed.stages, name, before),
     };

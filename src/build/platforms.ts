@@ -69,7 +69,7 @@ export function platformEnv(
     ...shared,
     platform,
     platformLabel: label,
-    images: new BaseImages(shared.store, open, platform, options.pull ?? false),
+    images: new BaseImages(shared.store, open, platform, options.pull ?? false, shared.baseFetches),
     globalArgs: globalScope(
       parsed.globalArgs.flatMap((a) => a.args),
       options.buildArgs,

@@ -1,6 +1,7 @@
 import { expandWord, type Instruction, parseDockerfile, type Stage } from '../dockerfile/index.js';
 import { InputError, messageOf, SlipwayError } from '../errors/index.js';
 import { buildkitPlatform, formatPlatform, type Platform, parsePlatform } from '../image/index.js';
+import { configPlatform, runsOn } from './base.js';
 import { stepKey } from './cache-key.js';
 import type { BuildEnv, StageResult } from './env.js';
 import { withoutCredentials } from './fetch.js';
@@ -109,9 +110,9 @@ async function resolveBase(env: BuildEnv, stage: Stage, label: string, platform:
     const named = env.options.buildContexts?.[image];
     const base = await env.images.resolveNamed(image, named, platform);
     const pulled = base.state.config;
-    if (pulled.os !== platform.os || pulled.architecture !== platform.architecture) {
+    if (!runsOn(pulled, platform)) {
       // BuildKit's InvalidBaseImagePlatform warning: the RUN steps may not run at all.
-      const actual = `${pulled.os}/${pulled.architecture}`;
+      const actual = formatPlatform({ ...configPlatform(pulled), variant: undefined });
       const expected = formatPlatform({ ...platform, variant: undefined });
       step.output(
         `WARNING: InvalidBaseImagePlatform: base image ${image} was pulled with platform ` +

@@ -40,12 +40,16 @@ export function cacheCopyDir(base: string, n: number): string {
   return n === 0 ? base : `${base}-copy${n}`;
 }
 
-/** Open the cache at `base` with a sharing mode; `tempDir` holds throwaway folders. */
+/**
+ * Open the cache at `base` with a sharing mode; `tempDir` holds throwaway
+ * folders. A `locked` wait ends with `signal` (the build stopped).
+ */
 export async function openCacheDir(
   base: string,
   sharing: 'shared' | 'locked' | 'private',
   owner: CacheOwner,
   tempDir: string,
+  signal?: AbortSignal,
 ): Promise<OpenedCache> {
   await mkdir(dirname(base), { recursive: true });
   const taken =
@@ -53,7 +57,7 @@ export async function openCacheDir(
       ? await takeCopy(base, owner, true, holdTogether)
       : sharing === 'private'
         ? await takeCopy(base, owner, true, holdAlone)
-        : await waitForFreeCopy(base, owner);
+        : await waitForFreeCopy(base, owner, signal);
   if (taken) return taken;
   const dir = await mkdtemp(join(tempDir, 'cache-'));
   await applyOwner(dir, owner);
@@ -63,11 +67,15 @@ export async function openCacheDir(
 type Release = () => Promise<void>;
 
 /** Any copy no one holds; wait only while every copy is held. */
-async function waitForFreeCopy(base: string, owner: CacheOwner): Promise<OpenedCache> {
+async function waitForFreeCopy(
+  base: string,
+  owner: CacheOwner,
+  signal?: AbortSignal,
+): Promise<OpenedCache> {
   for (;;) {
     const free = await takeCopy(base, owner, false, holdAlone);
     if (free) return free;
-    await sleep(LOCK_POLL_MS);
+    await sleep(LOCK_POLL_MS, undefined, { signal });
   }
 }
 

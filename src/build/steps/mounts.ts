@@ -104,7 +104,8 @@ async function openCache(
 ): Promise<string> {
   const name = createHash('sha256').update(id).digest('hex').slice(0, 32);
   const base = join(run.env.cacheMountsDir, name);
-  const cache = await openCacheDir(base, mount.sharing ?? 'shared', mount, run.env.tempDir);
+  const sharing = mount.sharing ?? 'shared';
+  const cache = await openCacheDir(base, sharing, mount, run.env.tempDir, run.env.signal);
   closers.push(cache.release);
   return cache.dir;
 }

@@ -1,4 +1,4 @@
-import { InputError, SlipwayError } from '../../errors/index.js';
+import { InputError, SlipwayError, withContext } from '../../errors/index.js';
 import type { NamedContext } from '../options.js';
 import type { StageRun } from '../stage.js';
 
@@ -55,9 +55,7 @@ async function resolveImage(run: StageRun, from: string, named: NamedContext | u
     const hint =
       `define the stage above (FROM … AS ${from}), ` +
       `pass --build-context ${from}=…, or name the image in full`;
-    throw new SlipwayError(error.code, `--from=${from}: ${read}: ${error.message}`, {
-      cause: error,
-      hint,
-    });
+    // The image lookup's own error (its class, code and exit status), with the stage advice.
+    throw Object.assign(withContext(`--from=${from}: ${read}`, error), { hint });
   }
 }

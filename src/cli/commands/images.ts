@@ -45,9 +45,10 @@ async function describe(store: OciStore, { name, descriptor }: StoreTag): Promis
     return { name, digest, created: '-', size: `index of ${count}` };
   }
   const { config, layers } = parsed.manifest;
-  const image = (await store.hasBlob(config))
-    ? (JSON.parse((await store.readBlob(config)).toString()) as ImageConfig)
-    : undefined;
+  const image = await store
+    .readBlob(config)
+    .then((bytes) => JSON.parse(bytes.toString()) as ImageConfig)
+    .catch(() => undefined);
   const total = [config, ...layers].reduce((sum, blob) => sum + blob.size, 0);
   const created = image?.created?.replace('T', ' ').slice(0, 16) ?? '-';
   return { name, digest, created, size: humanSize(total) };
