@@ -45,7 +45,6 @@ test('a bad mode names the clause and what is allowed', () => {
     ['u+q', 'u+q'],
     ['', ''],
     ['u+x,,g+w', ''],
-    ['8755', '8755'],
     ['x+u', 'x+u'],
   ]) {
     assert.throws(
@@ -57,5 +56,14 @@ test('a bad mode names the clause and what is allowed', () => {
         return true;
       },
     );
+  }
+});
+
+test('digits that are no octal mode are an octal error, as BuildKit gives', () => {
+  for (const text of ['8755', '77777']) {
+    assert.throws(() => parseModeChange(text), {
+      code: 'INVALID_CHMOD',
+      message: `invalid --chmod=${text}: expected an octal mode`,
+    });
   }
 });

@@ -27,6 +27,12 @@ export function parseModeChange(text: string): ModeChange {
     const octal = Number.parseInt(text, 8);
     return { key: octal, apply: () => octal };
   }
+  // Digits that are no octal mode get BuildKit's octal message, not a clause error.
+  if (/^\d+$/.test(text)) {
+    throw new InputError('INVALID_CHMOD', `invalid --chmod=${text}: expected an octal mode`, {
+      hint: 'write the mode in octal between 0 and 07777, e.g. --chmod=0755',
+    });
+  }
   const clauses = text.split(',').map((clause) => {
     const match = CLAUSE.exec(clause);
     if (!match) throw invalid(text, clause);
