@@ -236,3 +236,14 @@ test('a symbolic --chmod changes each entry from its own source mode', async () 
   await copy(rootfs, spec(context, ['d/data'], '/x/data', { chmod: parseModeChange('a=rX') }));
   assert.deepEqual(tree(rootfs, '/x'), ['/x dir 755 0:0', '/x/data file 444 0:0 D']);
 });
+
+test('a named pipe in a copied context is an error naming its path with single slashes', async () => {
+  const { context, rootfs } = fixture({ 'a.txt': 'A' });
+  execFileSync('mkfifo', [join(context, 'pipe')]);
+  for (const source of ['.', '/', './']) {
+    await assert.rejects(copy(rootfs, spec(context, [source], '/app/')), {
+      code: 'COPY_SOURCE_KIND',
+      message: `${context}/pipe: cannot copy a named pipe`,
+    });
+  }
+});
