@@ -37,6 +37,19 @@ test('--platform values: comma-separated, repeated, deduplicated, normalised', (
   assert.deepEqual(targetPlatforms(undefined), [hostPlatform()]);
 });
 
+test('--platform for another OS than Linux is a usage error', () => {
+  for (const text of ['windows/amd64', 'linux/amd64,darwin/arm64']) {
+    const os = text.includes('windows') ? 'windows/amd64' : 'darwin/arm64';
+    assert.throws(() => targetPlatforms([text]), {
+      name: 'UsageError',
+      message:
+        `--platform ${os}: operating system ${os.split('/')[0]} is not supported: ` +
+        'slipway builds Linux images only',
+      hint: `build for Linux, e.g. --platform linux/${os.split('/')[1]}`,
+    });
+  }
+});
+
 test('a RUN for a platform with no emulator fails before building, naming its line', async () => {
   const text =
     'FROM --platform=$BUILDPLATFORM busybox AS tools\nRUN make\n' +

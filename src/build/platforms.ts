@@ -36,6 +36,14 @@ export function targetPlatforms(values: string[] | undefined): Platform[] {
   const platforms = new Map<string, Platform>();
   for (const text of texts) {
     const platform = parsePlatform(text);
+    if (platform.os !== 'linux') {
+      // buildx: the builder does not support the OS; here, before any step or pull.
+      throw new UsageError(
+        `--platform ${text.trim()}: operating system ${platform.os} is not supported: ` +
+          'slipway builds Linux images only',
+        { hint: `build for Linux, e.g. --platform linux/${platform.architecture}` },
+      );
+    }
     platforms.set(formatPlatform(platform), platform);
   }
   return platforms.size > 0 ? [...platforms.values()] : [hostPlatform()];

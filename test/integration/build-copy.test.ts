@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmod, chown, link, lstat, readFile, readlink, symlink } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  link,
+  lstat,
+  readFile,
+  readlink,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -122,6 +131,51 @@ COPY --from=build /out /new/deeper/
   // The directory that receives the contents is made, not copied: 0755 and 0:0.
   assert.equal(await meta(rootfs, 'new/deeper'), '755 0:0');
   assert.equal(await meta(rootfs, 'new/deeper/tool'), '751 42:43');
+});
+
+test('a symbolic --chmod changes each source mode; its text is in the cache key', async () => {
+  const dockerfile = (mode: string) => `FROM BASE
+COPY --chmod=${mode} tool.sh /bin/tool.sh
+ADD --chmod=go-w,u=rwX tree /srv/
+`;
+  const context = await makeContext(fixture, {
+    Dockerfile: dockerfile('u+x'),
+    'tool.sh': 'echo tool\n',
+    'tree/data.txt': 'data\n',
+    'tree/run.sh': 'run\n',
+    'tree/sub/x.txt': 'x\n',
+  });
+  await chmod(join(context, 'tool.sh'), 0o644);
+  await chmod(join(context, 'tree/data.txt'), 0o666);
+  await chmod(join(context, 'tree/run.sh'), 0o770);
+  await chmod(join(context, 'tree/sub'), 0o777);
+  await build(fixture, context, { tags: ['chmod-symbolic'] });
+  const rootfs = await unpackWithUmoci(fixture, 'chmod-symbolic');
+  assert.equal(await meta(rootfs, 'bin/tool.sh'), '744 0:0');
+  assert.equal(await meta(rootfs, 'srv'), '755 0:0');
+  assert.equal(await meta(rootfs, 'srv/data.txt'), '644 0:0');
+  assert.equal(await meta(rootfs, 'srv/run.sh'), '750 0:0');
+  assert.equal(await meta(rootfs, 'srv/sub'), '755 0:0');
+
+  // makeContext put the base image's reference for BASE: change only the mode.
+  const written = await readFile(join(context, 'Dockerfile'), 'utf8');
+  await writeFile(join(context, 'Dockerfile'), written.replace('=u+x ', '=g+x '));
+  await build(fixture, context, { tags: ['chmod-symbolic-g'] });
+  const changed = await unpackWithUmoci(fixture, 'chmod-symbolic-g');
+  assert.equal(await meta(changed, 'bin/tool.sh'), '654 0:0');
+});
+
+test('a bad --chmod names the Dockerfile line', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nCOPY --chmod=u+q f /f\n',
+    f: 'f\n',
+  });
+  await assert.rejects(build(fixture, context), (error: SlipwayError) => {
+    assert.equal(error.code, 'INVALID_CHMOD');
+    assert.equal(error.message, 'invalid --chmod=u+q: bad clause "u+q"');
+    assert.deepEqual(error.location, { file: 'Dockerfile', line: 2, column: 1 });
+    return true;
+  });
 });
 
 test('--from a word that is no stage says so before the image lookup that failed', async () => {

@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { digestCopy, executeCopy, planCopy, resolveChown } from './index.js';
+import { digestCopy, executeCopy, parseModeChange, planCopy, resolveChown } from './index.js';
 import type { CopySpec } from './plan.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'slipway-copy-'));
@@ -136,7 +136,7 @@ test('--chown resolves names in the image; a user alone takes its uid as gid', a
   assert.deepEqual(await resolveChown(rootfs, 'app:staff'), { uid: 1000, gid: 50 });
   assert.deepEqual(await resolveChown(rootfs, '4242:4343'), { uid: 4242, gid: 4343 });
   await assert.rejects(resolveChown(rootfs, 'ghost'), /unable to find user ghost/);
-  await copy(rootfs, spec(context, ['f'], '/deep/er/', { owner, chmod: 0o600 }));
+  await copy(rootfs, spec(context, ['f'], '/deep/er/', { owner, chmod: parseModeChange('600') }));
   assert.deepEqual(tree(rootfs, '/deep'), [
     '/deep dir 755 1000:1000',
     '/deep/er dir 600 1000:1000',
@@ -219,4 +219,31 @@ test('the content digest changes with content, mode and names, not with mtime', 
   assert.notEqual(second, first);
   chmodSync(join(context, 'd/b'), 0o755);
   assert.notEqual(await digest(), second);
+});
+
+test('a symbolic --chmod changes each entry from its own source mode', async () => {
+  const { context, rootfs } = fixture({ 'd/run.sh': 'R', 'd/data': 'D', 'd/sub/': '' });
+  chmodSync(join(context, 'd/run.sh'), 0o700);
+  chmodSync(join(context, 'd/data'), 0o666);
+  chmodSync(join(context, 'd/sub'), 0o700);
+  await copy(rootfs, spec(context, ['d'], '/made/', { chmod: parseModeChange('go-w,u=rwX') }));
+  assert.deepEqual(tree(rootfs, '/made'), [
+    '/made dir 755 0:0',
+    '/made/data file 644 0:0 D',
+    '/made/run.sh file 700 0:0 R',
+    '/made/sub dir 700 0:0',
+  ]);
+  await copy(rootfs, spec(context, ['d/data'], '/x/data', { chmod: parseModeChange('a=rX') }));
+  assert.deepEqual(tree(rootfs, '/x'), ['/x dir 755 0:0', '/x/data file 444 0:0 D']);
+});
+
+test('a named pipe in a copied context is an error naming its path with single slashes', async () => {
+  const { context, rootfs } = fixture({ 'a.txt': 'A' });
+  execFileSync('mkfifo', [join(context, 'pipe')]);
+  for (const source of ['.', '/', './']) {
+    await assert.rejects(copy(rootfs, spec(context, [source], '/app/')), {
+      code: 'COPY_SOURCE_KIND',
+      message: `${context}/pipe: cannot copy a named pipe`,
+    });
+  }
 });

@@ -43,7 +43,8 @@ export async function executeCopy(
     const owner = spec.owner ?? (spec.fromContext ? { uid: 0, gid: 0 } : entry.stat);
     try {
       const dest = await writer.place(entry.target);
-      const mode = spec.chmod ?? entry.stat.mode & 0o7777;
+      const source = entry.stat.mode & 0o7777;
+      const mode = spec.chmod?.apply(source, entry.stat.isDirectory()) ?? source;
       count += 1;
       if (entry.archive) {
         await writer.ensureDirectory(entry.target);
@@ -56,11 +57,13 @@ export async function executeCopy(
         if (entry.depth === 0) {
           // The destination of a directory's contents keeps its metadata when it
           // exists; made here, it is a created directory: --chown's owner (else
-          // 0:0) and --chmod's mode (else 0755), whatever the source's were.
+          // 0:0) and --chmod's mode (else 0755), whatever the source's were. A
+          // symbolic --chmod changes that 0755 as it would a directory's own mode
+          // (our choice, by analogy with octal replacing it: see mode.ts).
           if (existing?.isDirectory()) continue;
           const created = spec.owner ?? { uid: 0, gid: 0 };
           chownSync(dest, created.uid, created.gid);
-          chmodSync(dest, spec.chmod ?? CREATED_DIR_MODE);
+          chmodSync(dest, spec.chmod?.apply(CREATED_DIR_MODE, true) ?? CREATED_DIR_MODE);
           continue;
         }
         chownSync(dest, owner.uid, owner.gid);

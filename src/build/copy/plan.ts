@@ -3,6 +3,7 @@ import { lstat, readlink, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { InputError } from '../../errors/index.js';
 import { isArchive } from './archive.js';
+import type { ModeChange } from './mode.js';
 import type { Owner } from './owner.js';
 import { expandSource, resolveInRoot, type Visibility } from './resolve.js';
 
@@ -19,7 +20,8 @@ export interface CopySpec {
   /** Files from the context are owned 0:0; files `--from` keep their owners. */
   fromContext: boolean;
   owner?: Owner;
-  chmod?: number;
+  /** --chmod: octal, or symbolic (applied to each entry's source mode). */
+  chmod?: ModeChange;
   excludes: string[];
   parents: boolean;
   /** .dockerignore for the context: paths it hides do not exist for COPY. */

@@ -17,7 +17,9 @@ export async function resolveInRoot(
   path: string,
   followLast = true,
 ): Promise<string> {
-  return root + (await resolveInside(root, path, followLast));
+  const inside = await resolveInside(root, path, followLast);
+  // The root itself is `root`, not `root/`: paths joined under it get one slash.
+  return inside === '/' ? root : root + inside;
 }
 
 /** Like resolveInRoot, but answers the path inside the root. */

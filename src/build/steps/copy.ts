@@ -1,8 +1,14 @@
 import { posix } from 'node:path';
 import { type AddInstruction, type CopyInstruction, expandWord } from '../../dockerfile/index.js';
-import { InputError } from '../../errors/index.js';
 import { stepKey } from '../cache-key.js';
-import { type CopySpec, digestCopy, executeCopy, planCopy, resolveChown } from '../copy/index.js';
+import {
+  type CopySpec,
+  digestCopy,
+  executeCopy,
+  parseModeChange,
+  planCopy,
+  resolveChown,
+} from '../copy/index.js';
 import { withoutCredentials } from '../fetch.js';
 import type { ProgressStep } from '../progress.js';
 import type { StageRun } from '../stage.js';
@@ -34,7 +40,7 @@ export async function runCopy(
       sources: remote?.sources ?? sources,
       dest,
       fromContext: root.fromContext,
-      chmod: instruction.chmod === undefined ? undefined : parseMode(word(instruction.chmod)),
+      chmod: instruction.chmod === undefined ? undefined : parseModeChange(word(instruction.chmod)),
       excludes: instruction.exclude.map(word),
       parents: instruction.parents,
       unpackArchives: instruction.kind === 'ADD' && instruction.unpack !== false && !remote,
@@ -47,7 +53,13 @@ export async function runCopy(
         ? [root.key, spec.sources]
         : await digestCopy(await planCopy(spec, run.env.tempDir), spec, run.env.hashes);
     const chown = instruction.chown === undefined ? null : word(instruction.chown);
-    const flags = [chown, spec.chmod ?? null, spec.excludes, spec.parents, spec.unpackArchives];
+    const flags = [
+      chown,
+      spec.chmod?.key ?? null,
+      spec.excludes,
+      spec.parents,
+      spec.unpackArchives,
+    ];
     const key = stepKey(run.key, instruction.kind, content, dest, flags, instruction.link);
     const command = [instruction.kind, ...sources, word(instruction.dest)].join(' ');
     const createdBy = `${withoutCredentials(command)} # buildkit`;
@@ -89,13 +101,4 @@ function destination(run: StageRun, dest: string): string {
   const directory = dest.endsWith('/') || dest === '.' || dest.endsWith('/.');
   const absolute = posix.resolve(workdir, dest);
   return directory && absolute !== '/' ? `${absolute}/` : absolute;
-}
-
-function parseMode(text: string): number {
-  if (!/^[0-7]{1,4}$/.test(text)) {
-    throw new InputError('INVALID_CHMOD', `invalid --chmod=${text}: expected an octal mode`, {
-      hint: 'write the mode in octal, e.g. --chmod=0755',
-    });
-  }
-  return Number.parseInt(text, 8);
 }

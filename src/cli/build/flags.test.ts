@@ -47,3 +47,14 @@ test('--build-context kinds and --build-arg from the environment', () => {
     HOME_SET: 'h',
   });
 });
+
+test('--build-arg with an empty name is a usage error that names the flag', () => {
+  for (const text of ['', '=x', ' =x']) {
+    assert.throws(() => parseBuildArgs([text], {}), {
+      name: 'UsageError',
+      message: `invalid --build-arg ${JSON.stringify(text)}: empty name`,
+      hint: 'write --build-arg NAME=VALUE, or --build-arg NAME to take $NAME',
+    });
+  }
+  assert.deepEqual(parseBuildArgs(['A=', 'B=x=y'], {}), { A: '', B: 'x=y' });
+});

@@ -94,14 +94,25 @@ export function parseBuildContext(text: string): [string, NamedContext] {
   return [name, { kind: 'dir', path: value }];
 }
 
+/** One `--build-arg` split into its name and value (undefined for a bare name). */
+export function splitBuildArg(text: string): [string, string | undefined] {
+  const eq = text.indexOf('=');
+  const name = eq < 0 ? text : text.slice(0, eq);
+  if (name.trim() === '') {
+    throw new UsageError(`invalid --build-arg ${JSON.stringify(text)}: empty name`, {
+      hint: 'write --build-arg NAME=VALUE, or --build-arg NAME to take $NAME',
+    });
+  }
+  return [name, eq < 0 ? undefined : text.slice(eq + 1)];
+}
+
 /** `--build-arg K=V`; a bare `K` takes the value of the environment variable K, if set. */
 export function parseBuildArgs(values: string[], env: NodeJS.ProcessEnv): Record<string, string> {
   const args: Record<string, string> = {};
-  for (const value of values) {
-    const eq = value.indexOf('=');
-    if (eq === 0) throw new UsageError(`invalid --build-arg ${JSON.stringify(value)}: empty name`);
-    if (eq > 0) args[value.slice(0, eq)] = value.slice(eq + 1);
-    else if (env[value] !== undefined) args[value] = env[value] as string;
+  for (const text of values) {
+    const [name, value] = splitBuildArg(text);
+    if (value !== undefined) args[name] = value;
+    else if (env[name] !== undefined) args[name] = env[name] as string;
   }
   return args;
 }

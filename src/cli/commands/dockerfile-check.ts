@@ -2,6 +2,7 @@ import { Option } from 'commander';
 import { lintDockerfile, parseCheckDirective } from '../../dockerfile/checks.js';
 import { parseDockerfile, type Warning } from '../../dockerfile/index.js';
 import { InputError } from '../../errors/index.js';
+import { splitBuildArg } from '../build/flags.js';
 import type { CommandModule } from '../context.js';
 import { readDockerfile } from './dockerfile.js';
 
@@ -30,9 +31,9 @@ export const dockerfileCheck: CommandModule = (group, context) => {
     .action((file: string, options: { format: string; buildArg: string[]; target?: string }) => {
       const parsed = parseDockerfile(readDockerfile(file), { file });
       const buildArgs = new Map(
-        options.buildArg.map((arg) => {
-          const at = arg.indexOf('=');
-          return at < 0 ? [arg, ''] : [arg.slice(0, at), arg.slice(at + 1)];
+        options.buildArg.map((arg): [string, string] => {
+          const [name, value] = splitBuildArg(arg);
+          return [name, value ?? ''];
         }),
       );
       // A check covers every stage, as BuildKit's lint does, not only the target's.

@@ -114,6 +114,14 @@ test('dockerfile check reports unused --build-arg values', (t) => {
   assert.equal(result.status, 0);
 });
 
+test('dockerfile check refuses a --build-arg without a name', (t) => {
+  const file = tempDockerfile(t, 'FROM alpine\n');
+  const message = 'error: invalid --build-arg "": empty name\n';
+  const check = slipway('dockerfile', 'check', '--build-arg', '', file);
+  assert.equal(check.stderr.split('  hint')[0], message);
+  assert.equal(check.status, 2);
+});
+
 test('dockerfile check of a missing file or a folder says which, with no errno text', (t) => {
   const dir = join(tempDockerfile(t, ''), '..');
   for (const [file, why] of [
