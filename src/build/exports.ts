@@ -3,12 +3,11 @@ import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  buildkitPlatform,
   type Descriptor,
   digestEncoded,
-  formatPlatform,
   type Platform,
   parseReference,
+  platformName,
 } from '../image/index.js';
 import { applyLayer } from '../layer/index.js';
 import { copyImage } from '../registry/index.js';
@@ -144,7 +143,7 @@ async function exportFiles(context: ExportContext, dest: string): Promise<void> 
   // them), not the subordinate ids the user could not remove again.
   const owners = currentUserNamespace() === undefined;
   for (const { platform, image } of context.images) {
-    const name = formatPlatform(buildkitPlatform(platform)).replaceAll('/', '_');
+    const name = platformName(platform).replaceAll('/', '_');
     const dir = several ? join(dest, name) : dest;
     await mkdir(dir, { recursive: true });
     for (const layer of image.manifest.layers) {

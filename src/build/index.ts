@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findStageRef } from '../dockerfile/stages.js';
-import { buildkitPlatform, formatPlatform } from '../image/index.js';
+import { platformName } from '../image/index.js';
 import { openStore } from '../store/index.js';
 import { statePaths } from '../util/paths.js';
 import { BuildCache } from './cache.js';
@@ -86,12 +86,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     await mkdir(shared.cacheMountsDir, { recursive: true });
     const several = platforms.length > 1;
     const envs = platforms.map((platform) =>
-      platformEnv(
-        shared,
-        registries,
-        platform,
-        several ? formatPlatform(buildkitPlatform(platform)) : undefined,
-      ),
+      platformEnv(shared, registries, platform, several ? platformName(platform) : undefined),
     );
     for (const env of envs) await checkEmulators(env);
 

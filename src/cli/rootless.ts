@@ -4,7 +4,7 @@ import { constants, homedir, userInfo } from 'node:os';
 import { SlipwayError } from '../errors/index.js';
 import type { Emit } from '../log/index.js';
 import { programOnPath } from '../util/process.js';
-import { subordinateRange } from '../util/userns.js';
+import { CLONE_OFF, subordinateRange, userNamespaceBlocks } from '../util/userns.js';
 import type { CliContext } from './context.js';
 import { failureEvent, ReportedError } from './exit.js';
 import type { ProgressMode } from './render.js';
@@ -37,14 +37,13 @@ export interface UserNamespaceEntry {
 
 /** Decide how to enter a user namespace, or why it cannot be done. */
 export function planUserNamespace(host: HostFacts): UserNamespaceEntry {
-  const disabled =
-    Number(host.maxUserNamespaces ?? '1') === 0 ? 'user.max_user_namespaces is 0' : undefined;
-  const cloneOff = host.unprivilegedClone?.trim() === '0';
-  if (disabled || cloneOff) {
+  const blocks = userNamespaceBlocks(host.maxUserNamespaces, host.unprivilegedClone);
+  if (blocks.length > 0) {
+    const cloneOff = blocks.includes(CLONE_OFF);
     throw new SlipwayError(
       'USERNS_DISABLED',
       'cannot build rootless: this kernel does not let regular users create user namespaces ' +
-        `(${disabled ?? 'kernel.unprivileged_userns_clone is 0'})`,
+        `(${blocks[0]})`,
       {
         hint:
           'as root, enable them (sysctl -w user.max_user_namespaces=15000' +

@@ -75,3 +75,8 @@ export function buildkitPlatform(platform: Platform): Platform {
   if (normal.architecture === 'arm64' && normal.variant === 'v8') delete normal.variant;
   return normal;
 }
+
+/** The platform's name as BuildKit prints it (`linux/arm64`, `linux/arm/v7`). */
+export function platformName(platform: Platform): string {
+  return formatPlatform(buildkitPlatform(platform));
+}

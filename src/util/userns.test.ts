@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SlipwayError } from '../errors/index.js';
-import { explainOwnerError, hostId, idMapped, parseIdMap, subordinateRange } from './userns.js';
+import {
+  CLONE_OFF,
+  explainOwnerError,
+  hostId,
+  idMapped,
+  parseIdMap,
+  subordinateRange,
+  userNamespaceBlocks,
+} from './userns.js';
 
 test('an id map is read line by line, and ids are looked up in it', () => {
   const map = parseIdMap('         0       1001          1\n         1     100000      65535\n');
@@ -54,4 +62,14 @@ test('an owner change refused with EINVAL is explained; other errors pass throug
   assert.equal(explainOwnerError(eperm, 1, 1), eperm);
   const other = Object.assign(new Error('EINVAL'), { code: 'EINVAL', syscall: 'rename' });
   assert.equal(explainOwnerError(other, 1, 1), other);
+});
+
+test('user namespaces are blocked by either sysctl, allowed when unknown', () => {
+  assert.deepEqual(userNamespaceBlocks('15000\n', '1\n'), []);
+  assert.deepEqual(userNamespaceBlocks(undefined, undefined), []);
+  assert.deepEqual(userNamespaceBlocks('0\n', '0\n'), [
+    'user.max_user_namespaces is 0',
+    'kernel.unprivileged_userns_clone is 0',
+  ]);
+  assert.deepEqual(userNamespaceBlocks('15000', '0'), [CLONE_OFF]);
 });

@@ -89,6 +89,20 @@ export function subordinateRange(
 }
 
 /** What to do when the build needs ids its user namespace does not map. */
+/** The kernel settings that stop regular users from making user namespaces (none: allowed). */
+export function userNamespaceBlocks(
+  maxUserNamespaces: string | undefined,
+  unprivilegedClone: string | undefined,
+): string[] {
+  const blocks: string[] = [];
+  if (Number(maxUserNamespaces ?? '1') === 0) blocks.push('user.max_user_namespaces is 0');
+  if (unprivilegedClone?.trim() === '0') blocks.push(CLONE_OFF);
+  return blocks;
+}
+
+/** Debian's own switch for unprivileged user namespaces, turned off. */
+export const CLONE_OFF = 'kernel.unprivileged_userns_clone is 0';
+
 export const SUBORDINATE_IDS_HINT =
   'give your user subordinate ids in /etc/subuid and /etc/subgid ' +
   '(as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER)';

@@ -3,7 +3,12 @@
 // user gets a namespace of its own from the namespaces back end, mapping root.
 
 import { readFile } from 'node:fs/promises';
-import { currentUserNamespace, idMapped, SUBORDINATE_IDS_HINT } from '../../util/userns.js';
+import {
+  currentUserNamespace,
+  idMapped,
+  SUBORDINATE_IDS_HINT,
+  userNamespaceBlocks,
+} from '../../util/userns.js';
 import { SandboxError } from './error.js';
 import type { SandboxBackend, SandboxUser } from './types.js';
 
@@ -30,11 +35,12 @@ export async function checkRootless(backend: SandboxBackend, user: SandboxUser):
       'run as root, or let slipway use the namespaces back end (the default when not root)',
     );
   }
-  const limit = await readFile('/proc/sys/user/max_user_namespaces', 'utf8').catch(() => '0');
-  const allowed = await readFile('/proc/sys/kernel/unprivileged_userns_clone', 'utf8').catch(
-    () => '1',
+  const read = (path: string) => readFile(path, 'utf8').catch(() => undefined);
+  const blocks = userNamespaceBlocks(
+    await read('/proc/sys/user/max_user_namespaces'),
+    await read('/proc/sys/kernel/unprivileged_userns_clone'),
   );
-  if (Number(limit) === 0 || allowed.trim() === '0') {
+  if (blocks.length > 0) {
     throw new SandboxError(
       'cannot build rootless: this kernel does not let regular users create user namespaces',
       'run as root, or enable them: sysctl kernel.unprivileged_userns_clone=1 ' +

@@ -1,11 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { SlipwayError } from '../../errors/index.js';
-import {
-  buildkitPlatform,
-  formatPlatform,
-  hostPlatform,
-  type Platform,
-} from '../../image/index.js';
+import { hostPlatform, type Platform, platformName } from '../../image/index.js';
 
 // RUN for another architecture than this machine's needs an emulator that the
 // kernel starts for foreign binaries (binfmt_misc, as qemu-user-static
@@ -37,8 +32,8 @@ export async function requireEmulator(platform: Platform, binfmt = BINFMT): Prom
   }
   throw new SlipwayError(
     'NO_EMULATOR',
-    `RUN for ${formatPlatform(buildkitPlatform(platform))} cannot run on this ` +
-      `${formatPlatform(buildkitPlatform(host))} machine: ` +
+    `RUN for ${platformName(platform)} cannot run on this ` +
+      `${platformName(host)} machine: ` +
       `no ${wanted} emulator is registered in ${binfmt}`,
     {
       hint:
