@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { type IgnoreMatcher, makeIgnoreMatcher, parseIgnoreFile } from '../dockerfile/ignore.js';
 import { findIgnoreFile } from '../dockerfile/ignore-file.js';
 import { type ParsedDockerfile, parseDockerfile } from '../dockerfile/index.js';
@@ -7,7 +7,7 @@ import { InputError } from '../errors/index.js';
 import { withoutCredentials } from './fetch.js';
 import type { BuildOptions, NamedContext } from './options.js';
 import type { Progress } from './progress.js';
-import { fetchContext, fetchNamedContexts } from './remote-context.js';
+import { fetchContext, fetchNamedContexts, within } from './remote-context.js';
 
 // What a build reads before its first step: the context (a directory, or a
 // repository or URL fetched first), the Dockerfile, the ignore file, and the
@@ -39,6 +39,9 @@ export async function loadInputs(
     contextDir = fetched.root;
     // A URL that is no archive is the Dockerfile itself, with an empty context.
     dockerfilePath = fetched.file ?? resolve(contextDir, options.dockerfile);
+    if (!fetched.file && !isAbsolute(options.dockerfile)) {
+      await checkInside(contextDir, dockerfilePath, options.dockerfile);
+    }
   } else {
     await checkContextDir(contextDir);
   }
@@ -75,6 +78,17 @@ async function readDockerfile(path: string, shown = path): Promise<string> {
     });
   }
   return bytes.toString('utf8');
+}
+
+/** A fetched context is not ours to trust: its Dockerfile must not be a link out of it. */
+async function checkInside(contextDir: string, path: string, shown: string): Promise<void> {
+  const real = await realpath(path).catch(() => path);
+  if (within(await realpath(contextDir), real)) return;
+  throw new InputError(
+    'DOCKERFILE_OUTSIDE',
+    `Dockerfile ${shown} is a link out of the fetched context (to ${real})`,
+    { hint: 'the Dockerfile of a git or tarball context must be a file inside it' },
+  );
 }
 
 async function checkContextDir(dir: string): Promise<void> {

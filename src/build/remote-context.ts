@@ -1,5 +1,5 @@
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { mkdir, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, posix, relative } from 'node:path';
 import { InputError } from '../errors/index.js';
 import { isArchive, unpackArchive } from './copy/archive.js';
 import { cloneGit, download, isGitSource, isUrl, withoutCredentials } from './fetch.js';
@@ -24,6 +24,12 @@ export function parseRemoteContext(text: string): RemoteContext | undefined {
 export interface FetchedContext {
   root: string;
   file?: string;
+}
+
+/** Whether `path` is `root` or under it (both real paths). */
+export function within(root: string, path: string): boolean {
+  const rest = relative(root, path);
+  return rest === '' || (!rest.startsWith('..') && !isAbsolute(rest));
 }
 
 /** Fetch a remote context into `dir`; errors start with `what` (the flag or argument). */
@@ -52,7 +58,16 @@ export async function fetchContext(
         { hint: 'check the directory after the colon in #REF:DIR' },
       );
     }
-    return { root };
+    // The repository is not ours to trust: a DIR that is a link must stay inside it.
+    const real = await realpath(root);
+    if (!within(await realpath(join(dir, 'repo')), real)) {
+      throw new InputError(
+        'BAD_CONTEXT',
+        `${what}: ${checkout.subdir} is a link out of the repository (to ${real})`,
+        { hint: 'name a directory of the repository itself after the colon in #REF:DIR' },
+      );
+    }
+    return { root: real };
   }
   const shown = withoutCredentials(source.url);
   const { body } = await progress.run(`[internal] load remote build context ${shown}`, () =>

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -7,7 +7,8 @@ import { freePort } from './registry.js';
 
 // A git repository served by `git daemon` on 127.0.0.1, for ADD of git
 // sources and git contexts: two commits, the first tagged v1, the second on
-// main (with any further files a test gives, such as a Dockerfile).
+// main (with any further files and symbolic links a test gives, such as a
+// Dockerfile).
 
 const run = promisify(execFile);
 
@@ -25,6 +26,7 @@ export interface GitServer {
 export async function startGitServer(
   dir: string,
   files: Record<string, string> = {},
+  links: Record<string, string> = {},
 ): Promise<GitServer> {
   const work = join(dir, 'work');
   const git = (...args: string[]) =>
@@ -42,6 +44,10 @@ export async function startGitServer(
   for (const [path, content] of Object.entries(files)) {
     await mkdir(dirname(join(work, path)), { recursive: true });
     await writeFile(join(work, path), content);
+  }
+  for (const [path, target] of Object.entries(links)) {
+    await mkdir(dirname(join(work, path)), { recursive: true });
+    await symlink(target, join(work, path));
   }
   await git('add', '.');
   await git('commit', '-q', '-m', 'two');

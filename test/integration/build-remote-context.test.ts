@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -171,6 +171,47 @@ test('the main context as a git URL (#ref:subdir) or a tarball URL', async () =>
     build(fixture, unused, { remoteContext: { kind: 'git', source: `${git.url}#main:nope` } }),
     { message: `build context ${git.url}#main:nope: commit ${git.second} has no directory nope` },
   );
+});
+
+test('links in a fetched repository cannot reach the host: not as #REF:DIR, nor as Dockerfile', async () => {
+  const host = join(fixture.dir, 'host-only');
+  await mkdir(host, { recursive: true });
+  await writeFile(join(host, 'secret.txt'), 'host secret\n');
+  const evil = await startGitServer(
+    join(fixture.dir, 'git-links'),
+    { 'docs/Dockerfile': `FROM ${fixture.base}\nCOPY readme.txt /\n` },
+    { out: host, 'via/Dockerfile': join(host, 'secret.txt'), 'ok/docs': '../docs' },
+  );
+  try {
+    const context = await makeContext(fixture, {
+      Dockerfile: 'FROM BASE\nCOPY --from=src secret.txt /secret.txt\n',
+    });
+    const source = `${evil.url}#main:out`;
+    const realHost = await realpath(host);
+    await assert.rejects(
+      build(fixture, context, { buildContexts: { src: { kind: 'git', source } } }),
+      {
+        message: `--build-context src=${source}: out is a link out of the repository (to ${realHost})`,
+      },
+    );
+    const unused = join(fixture.dir, 'not-read');
+    await assert.rejects(
+      build(fixture, unused, { remoteContext: { kind: 'git', source: `${evil.url}#main:via` } }),
+      {
+        message:
+          `Dockerfile Dockerfile is a link out of the fetched context ` +
+          `(to ${join(realHost, 'secret.txt')})`,
+      },
+    );
+    // A link that stays inside the repository is followed.
+    await build(fixture, unused, {
+      outputs: local('ctx-inner-link'),
+      remoteContext: { kind: 'git', source: `${evil.url}#main:ok/docs` },
+    });
+    assert.equal(await fileOf('ctx-inner-link', 'readme.txt'), 'read me\n');
+  } finally {
+    await evil.stop();
+  }
 });
 
 test('slipway build GIT_URL#ref:dir and --build-context NAME=URL on the command line', async () => {
