@@ -35,6 +35,8 @@ test('--platform values: comma-separated, repeated, deduplicated, normalised', (
     { os: 'linux', architecture: 'arm', variant: 'v6' },
   ]);
   assert.deepEqual(targetPlatforms(undefined), [hostPlatform()]);
+  // buildx's `local` names this machine's platform.
+  assert.deepEqual(targetPlatforms(['local']), [hostPlatform()]);
 });
 
 test('--platform for another OS than Linux is a usage error', () => {

@@ -35,7 +35,8 @@ export function targetPlatforms(values: string[] | undefined): Platform[] {
   const texts = (values ?? []).flatMap((v) => v.split(',')).filter((t) => t.trim() !== '');
   const platforms = new Map<string, Platform>();
   for (const text of texts) {
-    const platform = parsePlatform(text);
+    // buildx's `local` is the platform of this machine.
+    const platform = text.trim() === 'local' ? hostPlatform() : parsePlatform(text);
     if (platform.os !== 'linux') {
       // buildx: the builder does not support the OS; here, before any step or pull.
       throw new UsageError(

@@ -46,7 +46,7 @@ function slipway(
   });
 }
 
-test('--push sends every tag to an authenticated registry; skopeo reads it back', async () => {
+test('--push and -o name= send every tag to an authenticated registry; skopeo reads them', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: `FROM ${secured.host}/base/busybox:latest\nCOPY app.txt /app.txt\nCMD ["cat", "/app.txt"]\n`,
     'app.txt': 'pushed\n',
@@ -62,8 +62,9 @@ test('--push sends every tag to an authenticated registry; skopeo reads it back'
       '--push',
       '-t',
       `${ref}:1.0`,
-      '-t',
-      `${ref}:latest`,
+      // buildx's way to name an image: name= in the output.
+      '-o',
+      `type=registry,name=${ref}:latest`,
       '--insecure-registry',
       secured.host,
       '--metadata-file',

@@ -67,3 +67,10 @@ test('digits that are no octal mode are an octal error, as BuildKit gives', () =
     });
   }
 });
+
+test('octal with leading zeros is read as BuildKit reads it, up to 07777', () => {
+  const file = 0o100600;
+  assert.equal(parseModeChange('00755').apply(file, false), 0o755);
+  assert.equal(parseModeChange('0007777').apply(file, false), 0o7777);
+  assert.throws(() => parseModeChange('010000'), { code: 'INVALID_CHMOD' });
+});

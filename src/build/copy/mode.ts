@@ -23,7 +23,8 @@ const CLAUSE = /^([ugoa]*)((?:[-+=](?:[rwxXst]*|[ugo]))+)$/;
 
 /** Parse --chmod's value; a bad one is an INVALID_CHMOD error that says what is allowed. */
 export function parseModeChange(text: string): ModeChange {
-  if (/^[0-7]{1,4}$/.test(text)) {
+  // Any octal text up to 07777, leading zeros and all, as BuildKit's ParseUint(text, 8) reads it.
+  if (/^[0-7]+$/.test(text) && Number.parseInt(text, 8) <= 0o7777) {
     const octal = Number.parseInt(text, 8);
     return { key: octal, apply: () => octal };
   }

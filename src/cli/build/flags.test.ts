@@ -3,10 +3,21 @@ import { test } from 'node:test';
 import { parseBuildArgs, parseBuildContext, parseOutput, parseSecret } from './flags.js';
 
 test('--output forms', () => {
-  assert.deepEqual(parseOutput('type=registry'), { type: 'registry' });
-  assert.deepEqual(parseOutput('type=image,push=true'), { type: 'registry' });
-  assert.deepEqual(parseOutput('type=oci,dest=out.tar'), { type: 'oci', dest: 'out.tar' });
-  assert.deepEqual(parseOutput('./dir'), { type: 'local', dest: './dir' });
+  const none: string[] = [];
+  assert.deepEqual(parseOutput('type=registry'), { output: { type: 'registry' }, names: none });
+  assert.deepEqual(parseOutput('type=image,name=r.test/a:1,push=true'), {
+    output: { type: 'registry' },
+    names: ['r.test/a:1'],
+  });
+  assert.deepEqual(parseOutput('type=image,name=a:2'), {
+    output: { type: 'store' },
+    names: ['a:2'],
+  });
+  assert.deepEqual(parseOutput('type=oci,dest=out.tar'), {
+    output: { type: 'oci', dest: 'out.tar' },
+    names: none,
+  });
+  assert.deepEqual(parseOutput('./dir'), { output: { type: 'local', dest: './dir' }, names: none });
   assert.throws(() => parseOutput('type=docker'), /needs dest=PATH/);
   assert.throws(() => parseOutput('type=nope,dest=x'), /unknown --output type "nope"/);
 });

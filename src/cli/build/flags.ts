@@ -21,19 +21,28 @@ function csv(flag: string, text: string): Map<string, string> {
   return fields;
 }
 
-/** `--output type=…,dest=…`, or a bare path (a local directory), or `-` (a tar on stdout). */
-export function parseOutput(text: string): BuildOutput {
-  if (!text.includes('=')) return { type: 'local', dest: text };
+/** An `--output`, and the image names its `name=` adds to the -t tags. */
+export interface OutputFlag {
+  output: BuildOutput;
+  names: string[];
+}
+
+/** `--output type=…,dest=…[,name=REF]`, or a bare path (a local directory). */
+export function parseOutput(text: string): OutputFlag {
+  if (!text.includes('=')) return { output: { type: 'local', dest: text }, names: [] };
   const fields = csv('--output', text);
   const type = fields.get('type') ?? 'local';
   const dest = fields.get('dest');
+  // As buildx: `name=` names the image (a tag, pushed by type=registry or push=true).
+  const name = fields.get('name');
+  const names = name ? [name] : [];
   if (type === 'registry' || (type === 'image' && fields.get('push') === 'true')) {
-    return { type: 'registry' };
+    return { output: { type: 'registry' }, names };
   }
-  if (type === 'image') return { type: 'store' };
+  if (type === 'image') return { output: { type: 'store' }, names };
   if (type === 'oci' || type === 'docker' || type === 'tar' || type === 'local') {
     if (!dest) throw new UsageError(`--output type=${type} needs dest=PATH`);
-    return { type, dest };
+    return { output: { type, dest }, names };
   }
   throw new UsageError(`unknown --output type ${JSON.stringify(type)}`, {
     hint: 'use one of registry, image, oci, docker, tar, local',

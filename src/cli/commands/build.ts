@@ -157,11 +157,12 @@ export const build: CommandModule = (program, context) => {
         : flags.file
           ? resolve(flags.file)
           : resolve(contextArg, 'Dockerfile');
+      const outputs = flags.output.map(parseOutput);
       const options: BuildOptions = {
         contextDir: remoteContext ? '.' : resolve(contextArg),
         remoteContext,
         dockerfile,
-        tags: flags.tag,
+        tags: [...flags.tag, ...outputs.flatMap((output) => output.names)],
         buildArgs,
         target: flags.target,
         noCache: !flags.cache,
@@ -176,7 +177,7 @@ export const build: CommandModule = (program, context) => {
         labels: parseLabels(flags.label),
         secrets,
         buildContexts: Object.fromEntries(flags.buildContext.map(parseBuildContext)),
-        outputs: flags.output.map(parseOutput),
+        outputs: outputs.map((output) => output.output),
         pull: flags.pull ?? false,
         sourceDateEpoch: sourceDateEpoch === undefined ? undefined : Number(sourceDateEpoch),
         signal: interrupt.signal,
