@@ -21,6 +21,8 @@ interface CacheEntry {
 export class BuildCache {
   /** Steps of this build running now, by key, each with what ends its wait. */
   private readonly running = new Map<string, { done: Promise<void>; finish: () => void }>();
+  /** What this build's steps produced, by key (--no-cache still runs a step once a build). */
+  private readonly built = new Map<string, ImageState>();
 
   constructor(
     private readonly dir: string,
@@ -43,7 +45,13 @@ export class BuildCache {
     return entry.state;
   }
 
+  /** The state a step of this build produced, ignoring what earlier builds kept. */
+  builtNow(key: string): ImageState | undefined {
+    return this.built.get(key);
+  }
+
   async put(key: string, state: ImageState): Promise<void> {
+    this.built.set(key, state);
     const entry: CacheEntry = { version: ENTRY_VERSION, key, state };
     await writeFileAtomic(this.path(key), JSON.stringify(entry));
     this.running.get(key)?.finish();

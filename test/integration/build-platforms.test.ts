@@ -152,6 +152,24 @@ test('two platforms: an index pushed with its manifests, each from its own base'
   assert.equal(arm64.digest, index.manifests[1]?.digest);
 });
 
+test('--no-cache runs a stage both platforms share once, as BuildKit merges it', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile:
+      'FROM --platform=$BUILDPLATFORM BASE AS tools\nRUN echo run-$RANDOM-$$ > /id\n' +
+      `FROM ${multi}\nCOPY --from=tools /id /id\n`,
+  });
+  const files = join(fixture.dir, 'no-cache-files');
+  const result = await build(fixture, context, {
+    platforms: ['linux/amd64,linux/arm64'],
+    noCache: true,
+    outputs: [{ type: 'local', dest: files }],
+  });
+  assert.equal(result.ran.filter((name) => name.includes('RUN echo run-')).length, 1);
+  const id = (arch: string) => readFile(join(files, `linux_${arch}`, 'id'), 'utf8');
+  assert.match(await id('amd64'), /^run-\d+-\d+\n$/);
+  assert.equal(await id('arm64'), await id('amd64'));
+});
+
 test('a docker archive cannot hold two platforms; a bad platform is named', async () => {
   const context = await makeContext(fixture, { Dockerfile: 'FROM BASE\n' });
   await assert.rejects(

@@ -39,18 +39,23 @@ export async function commitWorkspace(
 }
 
 /**
- * Look a step up in the cache unless --no-cache; a hit moves the stage on. A miss
- * whose twin is running (another platform's) waits for it and hits.
+ * Look a step up in the cache (with --no-cache, among this build's steps only); a
+ * hit moves the stage on. A miss whose twin is running (another platform's) waits
+ * for it and hits.
  */
 export async function cachedStep(run: StageRun, key: string): Promise<boolean> {
-  if (run.env.options.noCache) return false;
+  const { cache, options } = run.env;
   for (;;) {
-    const hit = await run.env.cache.get(key, run.state.layers.length);
+    // --no-cache ignores earlier builds, not this one: a twin step (the same
+    // stage for another platform) takes the result its first run produced.
+    const hit = options.noCache
+      ? cache.builtNow(key)
+      : await cache.get(key, run.state.layers.length);
     if (hit) {
       run.state = hit;
       run.key = key;
       return true;
     }
-    if (await run.env.cache.claim(key, run.env.signal)) return false;
+    if (await cache.claim(key, run.env.signal)) return false;
   }
 }
