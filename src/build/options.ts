@@ -57,6 +57,8 @@ export interface BuildOptions {
   outputs?: BuildOutput[];
   /** Always resolve base images from their registry, even if stored locally. */
   pull?: boolean;
+  /** The network of RUN steps without --network (docker build's --network): host by default. */
+  network?: 'host' | 'none';
   /** Seconds since the epoch: clamps file times and the created times. */
   sourceDateEpoch?: number;
 }

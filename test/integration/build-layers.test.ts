@@ -142,6 +142,28 @@ RUN --network=none cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' ' > /interfa
   }
 });
 
+test("the build's --network none cuts RUN off unless the RUN asks for the host's", async () => {
+  const interfaces = 'cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d " " | sort | tr "\\n" " "';
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM BASE
+RUN ${interfaces} > /by-default.txt
+RUN --network=default ${interfaces} > /default.txt
+RUN --network=host ${interfaces} > /host.txt
+`,
+  });
+  await build(fixture, context, { tags: ['network-none'], network: 'none' });
+  const rootfs = await unpackWithUmoci(fixture, 'network-none');
+  const host = (await readFile('/proc/net/dev', 'utf8'))
+    .split('\n')
+    .slice(2)
+    .map((line) => line.split(':')[0]?.trim())
+    .filter(Boolean)
+    .sort();
+  assert.equal(await readFile(join(rootfs, 'by-default.txt'), 'utf8'), 'lo ');
+  assert.equal(await readFile(join(rootfs, 'default.txt'), 'utf8'), 'lo ');
+  assert.equal(await readFile(join(rootfs, 'host.txt'), 'utf8'), `${host.join(' ')} `);
+});
+
 test('heredocs: RUN runs the body, COPY writes it as a file', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: `FROM BASE

@@ -25,7 +25,9 @@ export async function runRun(run: StageRun, instruction: RunInstruction, step: P
   const argEnv = run.scope.runArgs(env).map(([k, v]) => `${k}=${v}`);
   const processEnv = [...env, ...argEnv];
   if (getEnv(processEnv, 'PATH') === undefined) processEnv.unshift(`PATH=${DEFAULT_PATH}`);
-  const network = instruction.network === 'none' ? 'none' : 'host';
+  // RUN --network wins; `default` and no flag take the build's --network (host unless none).
+  const chosen = instruction.network === 'default' ? undefined : instruction.network;
+  const network = (chosen ?? run.env.options.network ?? 'host') === 'none' ? 'none' : 'host';
   const mounts = await prepareMounts(run, instruction);
   const cwd = config.WorkingDir || '/';
   const key = stepKey(

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseBuildArgs, parseBuildContext, parseOutput, parseSecret } from './flags.js';
+import {
+  parseBuildArgs,
+  parseBuildContext,
+  parseNetwork,
+  parseOutput,
+  parseSecret,
+} from './flags.js';
 
 test('--output forms', () => {
   const none: string[] = [];
@@ -68,4 +74,16 @@ test('--build-arg with an empty name is a usage error that names the flag', () =
     });
   }
   assert.deepEqual(parseBuildArgs(['A=', 'B=x=y'], {}), { A: '', B: 'x=y' });
+});
+
+test('--network takes default, host or none, as docker build does', () => {
+  assert.deepEqual([undefined, 'default', 'host', 'none'].map(parseNetwork), [
+    undefined,
+    'host',
+    'host',
+    'none',
+  ]);
+  assert.throws(() => parseNetwork('bridge'), {
+    message: '--network "bridge": expected default, host or none',
+  });
 });

@@ -49,6 +49,16 @@ export function parseOutput(text: string): OutputFlag {
   });
 }
 
+/** `--network default|host|none`, as docker build takes it; default and host are the host's. */
+export function parseNetwork(text: string | undefined): 'host' | 'none' | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'none') return 'none';
+  if (text === 'default' || text === 'host') return 'host';
+  throw new UsageError(`--network ${JSON.stringify(text)}: expected default, host or none`, {
+    hint: 'RUN steps use the host network by default; --network none cuts them off',
+  });
+}
+
 /** `--secret id=…,src=FILE` or `id=…,env=VAR` (default: the variable named like the id). */
 export function parseSecret(text: string, env: NodeJS.ProcessEnv): BuildSecret {
   const fields = csv('--secret', text);

@@ -19,6 +19,7 @@ import {
   parseBuildArgs,
   parseBuildContext,
   parseLabels,
+  parseNetwork,
   parseOutput,
   parseSecret,
 } from '../build/flags.js';
@@ -61,6 +62,7 @@ interface BuildFlags {
   cache: boolean;
   pull?: boolean;
   push?: boolean;
+  network?: string;
   output: string[];
   iidfile?: string;
   metadataFile?: string;
@@ -83,6 +85,7 @@ export const build: CommandModule = (program, context) => {
     .option('--label <key=value>', 'set a label on the image', collect, [])
     .option('--no-cache', 'run every step, using no cached result')
     .option('--pull', 'resolve base images from their registry even if stored locally')
+    .option('--network <mode>', 'the network of RUN steps: default (host), host or none')
     .option('--push', 'push every tag to its registry')
     .option(
       '-o, --output <spec>',
@@ -179,6 +182,7 @@ export const build: CommandModule = (program, context) => {
         buildContexts: Object.fromEntries(flags.buildContext.map(parseBuildContext)),
         outputs: outputs.map((output) => output.output),
         pull: flags.pull ?? false,
+        network: parseNetwork(flags.network),
         sourceDateEpoch: sourceDateEpoch === undefined ? undefined : Number(sourceDateEpoch),
         signal: interrupt.signal,
         redact: (text) => context.masker.mask(text),
