@@ -4,10 +4,11 @@ import { type IgnoreMatcher, makeIgnoreMatcher, parseIgnoreFile } from '../docke
 import { findIgnoreFile } from '../dockerfile/ignore-file.js';
 import { type ParsedDockerfile, parseDockerfile } from '../dockerfile/index.js';
 import { InputError } from '../errors/index.js';
+import { isWithin } from '../util/fs.js';
 import { withoutCredentials } from './fetch.js';
 import type { BuildOptions, NamedContext } from './options.js';
 import type { Progress } from './progress.js';
-import { fetchContext, fetchNamedContexts, within } from './remote-context.js';
+import { fetchContext, fetchNamedContexts } from './remote-context.js';
 
 // What a build reads before its first step: the context (a directory, or a
 // repository or URL fetched first), the Dockerfile, the ignore file, and the
@@ -83,7 +84,7 @@ async function readDockerfile(path: string, shown = path): Promise<string> {
 /** A fetched context is not ours to trust: its Dockerfile must not be a link out of it. */
 async function checkInside(contextDir: string, path: string, shown: string): Promise<void> {
   const real = await realpath(path).catch(() => path);
-  if (within(await realpath(contextDir), real)) return;
+  if (isWithin(await realpath(contextDir), real)) return;
   throw new InputError(
     'DOCKERFILE_OUTSIDE',
     `Dockerfile ${shown} is a link out of the fetched context (to ${real})`,

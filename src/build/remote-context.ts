@@ -1,6 +1,7 @@
 import { mkdir, realpath, rename, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, posix, relative } from 'node:path';
+import { join, posix } from 'node:path';
 import { InputError } from '../errors/index.js';
+import { isWithin } from '../util/fs.js';
 import { isArchive, unpackArchive } from './copy/archive.js';
 import { cloneGit, download, isGitSource, isUrl, withoutCredentials } from './fetch.js';
 import type { NamedContext, RemoteContext } from './options.js';
@@ -24,12 +25,6 @@ export function parseRemoteContext(text: string): RemoteContext | undefined {
 export interface FetchedContext {
   root: string;
   file?: string;
-}
-
-/** Whether `path` is `root` or under it (both real paths). */
-export function within(root: string, path: string): boolean {
-  const rest = relative(root, path);
-  return rest === '' || (!rest.startsWith('..') && !isAbsolute(rest));
 }
 
 /** Fetch a remote context into `dir`; errors start with `what` (the flag or argument). */
@@ -60,7 +55,7 @@ export async function fetchContext(
     }
     // The repository is not ours to trust: a DIR that is a link must stay inside it.
     const real = await realpath(root);
-    if (!within(await realpath(join(dir, 'repo')), real)) {
+    if (!isWithin(await realpath(join(dir, 'repo')), real)) {
       throw new InputError(
         'BAD_CONTEXT',
         `${what}: ${checkout.subdir} is a link out of the repository (to ${real})`,

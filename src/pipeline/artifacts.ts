@@ -1,24 +1,24 @@
 import { createWriteStream } from 'node:fs';
 import { lstat, mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { InputError, SlipwayError } from '../errors/index.js';
+import { isWithin } from '../util/fs.js';
 
 // Artifacts: the paths a build step lists, packed as one tar.gz per name in
 // the run's artifact store; later steps unpack them into their workspace.
 
 /** A path relative to `root` that stays inside it, or an error naming `what`. */
 export function insideRoot(root: string, path: string, what: string): string {
-  const rel = relative(root, resolve(root, path));
-  if (rel === '') return '.';
-  if (rel.startsWith('..') || isAbsolute(rel)) {
+  const full = resolve(root, path);
+  if (!isWithin(root, full)) {
     throw new InputError('PATH_OUTSIDE', `${what} ${path} leaves the repository root`, {
       hint: 'paths are relative to the repository root and stay inside it',
     });
   }
-  return normalize(rel);
+  return relative(root, full) || '.';
 }
 
 /** Pack `paths` (relative to `workspace`) into `file` as tar.gz. */

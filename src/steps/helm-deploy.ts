@@ -2,6 +2,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path';
 import { StepFailedError } from '../errors/index.js';
 import type { StepContext, StepKind, StepSpec } from '../pipeline/step.js';
+import { isWithin } from '../util/fs.js';
 import {
   boolField,
   durationField,
@@ -141,7 +142,7 @@ async function valuesFile(spec: StepSpec, context: StepContext, chart: string) {
 
 function insideWorkspace(spec: StepSpec, context: StepContext, key: string, path: string) {
   const full = resolve(context.workspace, path);
-  if (relative(context.workspace, full).startsWith('..')) {
+  if (!isWithin(context.workspace, full)) {
     throw fieldError(spec, key, `${path} is outside the repository`);
   }
   return full;

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { InputError } from '../errors/index.js';
+import { isWithin } from '../util/fs.js';
 import { replaceParameters } from './k8s-template.js';
 
 // Reading deploy@k8s's `yaml`: one file or every .yaml/.yml/.json file of a
@@ -30,7 +31,7 @@ export async function loadManifests(
   params: ReadonlyMap<string, string>,
 ): Promise<Manifest[]> {
   const full = resolve(workspace, path);
-  if (relative(workspace, full).startsWith('..')) {
+  if (!isWithin(workspace, full)) {
     throw new InputError('MANIFEST_PATH', `yaml: ${path} is outside the repository`);
   }
   const info = await stat(full).catch(() => undefined);

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+
+/** Whether `path` is `root` itself or below it (a check on the text: links are not followed). */
+export function isWithin(root: string, path: string): boolean {
+  const rest = relative(root, path);
+  return !rest.startsWith('..') && !isAbsolute(rest);
+}
 
 /** A name beside `path` that no other writer will pick. */
 export function tempSibling(path: string): string {
