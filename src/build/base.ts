@@ -85,7 +85,7 @@ export class BaseImages {
     return this.load(source, reference.digest ?? reference.tag ?? 'latest', name, true, platform);
   }
 
-  /** FROM a name: a named context (image or OCI layout) when one is given, else a reference. */
+  /** FROM a name: a named image or OCI layout when one is given, else a reference. */
   async resolveNamed(
     name: string,
     named: NamedContext | undefined,

@@ -11,6 +11,7 @@ import { StageScope } from './scope.js';
 import { commitStep, type ImageState, lastCreated, scratchState } from './state.js';
 import { configChange } from './steps/config.js';
 import { runCopy } from './steps/copy.js';
+import { localBase } from './steps/local-base.js';
 import { runRun } from './steps/run.js';
 import { runWorkdir } from './steps/workdir.js';
 
@@ -108,6 +109,13 @@ async function resolveBase(env: BuildEnv, stage: Stage, label: string, platform:
       });
     }
     const named = env.options.buildContexts?.[image];
+    if (named?.kind === 'dir') {
+      // A directory is the stage's files on an empty config: no platform to warn about.
+      const local = await localBase(env, image, named.path, platform);
+      if (local.cached) step.cached();
+      else step.done();
+      return { state: local.state, key: local.key };
+    }
     const base = await env.images.resolveNamed(image, named, platform);
     const pulled = base.state.config;
     if (!runsOn(pulled, platform)) {

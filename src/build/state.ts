@@ -42,9 +42,10 @@ export function commitStep(
   createdBy: string,
   created: string,
   layer?: LayerRef,
+  comment = HISTORY_COMMENT,
 ): ImageState {
   const config = structuredClone(state.config);
-  const entry: HistoryEntry = { created, created_by: createdBy, comment: HISTORY_COMMENT };
+  const entry: HistoryEntry = { created, created_by: createdBy, comment };
   if (!layer) entry.empty_layer = true;
   config.history = [...(config.history ?? []), entry];
   const layers = layer ? [...state.layers, layer] : state.layers;

@@ -129,6 +129,22 @@ test('--build-context NAME=tarball URL: unpacked; new content reruns the COPY', 
   });
 });
 
+test('FROM a --build-context tarball URL: its files are the stage, as FROM a folder', async () => {
+  served.set('/rootfs.tar.gz', await tarball('r1', { 'etc/app.conf': 'port=3\n' }));
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM rootfs\nCOPY --from=rootfs etc/app.conf /copy.conf\n',
+  });
+  const buildContexts = { rootfs: { kind: 'url' as const, url: `${http}/rootfs.tar.gz` } };
+  await build(fixture, context, { outputs: local('from-url'), buildContexts });
+  assert.equal(await fileOf('from-url', 'etc/app.conf'), 'port=3\n');
+  assert.equal(await fileOf('from-url', 'copy.conf'), 'port=3\n');
+  const same = await build(fixture, context, { buildContexts });
+  assert.deepEqual(same.cached, [
+    '[1/2] FROM rootfs',
+    '[2/2] COPY --from=rootfs etc/app.conf /copy.conf',
+  ]);
+});
+
 test('the main context as a git URL (#ref:subdir) or a tarball URL', async () => {
   const unused = join(fixture.dir, 'not-read');
   await build(fixture, unused, {

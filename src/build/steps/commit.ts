@@ -8,13 +8,17 @@ import type { Workspace } from '../workspace.js';
 // layer blob in the store (none if nothing changed), the new state is kept in
 // the cache under the step's key and the workspace as its unpacked form.
 
+/** The part of a stage's position a step's commit reads and moves. */
+export type StepPosition = Pick<StageRun, 'env' | 'state' | 'key'>;
+
 /** Turn a workspace's changes into the stage's next state. */
 export async function commitWorkspace(
-  run: StageRun,
+  run: StepPosition,
   workspace: Workspace,
   key: string,
   createdBy: string,
   keep = true,
+  comment?: string,
 ): Promise<ImageState> {
   const changes = await workspace.changes();
   let layer: LayerRef | undefined;
@@ -32,7 +36,7 @@ export async function commitWorkspace(
       diffId: written.diffId,
     };
   }
-  const next = commitStep(run.state, createdBy, run.env.created, layer);
+  const next = commitStep(run.state, createdBy, run.env.created, layer, comment);
   if (layer && keep) await workspace.keep(next);
   await run.env.cache.put(key, next);
   return next;
@@ -43,7 +47,7 @@ export async function commitWorkspace(
  * hit moves the stage on. A miss whose twin is running (another platform's) waits
  * for it and hits.
  */
-export async function cachedStep(run: StageRun, key: string): Promise<boolean> {
+export async function cachedStep(run: StepPosition, key: string): Promise<boolean> {
   const { cache, options } = run.env;
   for (;;) {
     // --no-cache ignores earlier builds, not this one: a twin step (the same

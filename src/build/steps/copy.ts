@@ -44,9 +44,7 @@ export async function runCopy(
       excludes: instruction.exclude.map(word),
       parents: instruction.parents,
       unpackArchives: instruction.kind === 'ADD' && instruction.unpack !== false && !remote,
-      ...(root.root === run.env.contextDir && !remote
-        ? { visible: run.env.visible, descendHidden: run.env.descendHidden }
-        : {}),
+      ...(remote ? {} : root.ignore),
     };
     const content =
       root.key !== undefined && !remote

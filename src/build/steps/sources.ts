@@ -1,6 +1,8 @@
 import { InputError, SlipwayError, withContext } from '../../errors/index.js';
+import type { CopySpec } from '../copy/index.js';
 import type { NamedContext } from '../options.js';
 import type { StageRun } from '../stage.js';
+import { dirVisibility } from './local-base.js';
 
 // Where `--from` points: the context (default), a named context directory,
 // an earlier stage, or an image; as a root directory to read, with the key
@@ -13,6 +15,8 @@ export interface SourceRoot {
   key?: string;
   /** Whether files keep their owners (stages and images) or become 0:0. */
   fromContext: boolean;
+  /** What the directory's .dockerignore hides from COPY (the context, a named directory). */
+  ignore?: Pick<CopySpec, 'visible' | 'descendHidden'>;
   release: () => Promise<void>;
 }
 
@@ -22,10 +26,15 @@ const nothing = async () => {};
 export async function sourceRoot(run: StageRun, from: string | undefined): Promise<SourceRoot> {
   const { env } = run;
   if (from === undefined || from === '') {
-    return { root: env.contextDir, fromContext: true, release: nothing };
+    const ignore = { visible: env.visible, descendHidden: env.descendHidden };
+    return { root: env.contextDir, fromContext: true, ignore, release: nothing };
   }
   const named = env.options.buildContexts?.[from];
-  if (named?.kind === 'dir') return { root: named.path, fromContext: true, release: nothing };
+  if (named?.kind === 'dir') {
+    // BuildKit loads a named directory with its own .dockerignore applied.
+    const ignore = await dirVisibility(named.path);
+    return { root: named.path, fromContext: true, ignore, release: nothing };
+  }
   const stage = named ? undefined : env.findStage(from, run.stage.index);
   if (stage) {
     const result = await env.stageResult(stage);
