@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   type Descriptor,
   digestEncoded,
@@ -17,12 +15,11 @@ import type { BuildOutput } from './options.js';
 import type { StoredImage } from './output.js';
 import type { Progress } from './progress.js';
 import type { RegistryAccess } from './registry-access.js';
+import { createTar } from './tar-out.js';
 
 // Outputs of a build, each copied from the image in the local store: tags in
 // the store, a push to registries, an OCI layout, a docker-archive tar (for
 // `docker load`), a plain directory or a tar of the filesystem.
-
-const exec = promisify(execFile);
 
 /** Everything an output needs. */
 export interface ExportContext {
@@ -34,6 +31,8 @@ export interface ExportContext {
   registries: RegistryAccess;
   progress: Progress;
   tempDir: string;
+  /** Where a tarball with dest `-` goes. */
+  stdout?: NodeJS.WritableStream;
 }
 
 /** Send the image to one output; resolves to the references pushed, if any. */
@@ -46,13 +45,13 @@ export async function exportImage(output: BuildOutput, context: ExportContext): 
     case 'registry':
       return pushAll(context);
     case 'oci':
-      await progress.run(`exporting to oci layout ${output.dest}`, () =>
-        exportLayout(context, output.dest),
+      await progress.run(`exporting to oci layout ${shown(output.dest)}`, () =>
+        exportLayout(context, output.dest, output.tar !== false),
       );
       return [];
     case 'docker':
-      await progress.run(`exporting to docker archive ${output.dest}`, () =>
-        exportDockerArchive(context, output.dest),
+      await progress.run(`exporting to docker archive ${shown(output.dest)}`, () =>
+        exportDockerArchive(context, output.dest, output.tar !== false),
       );
       return [];
     case 'local':
@@ -61,7 +60,7 @@ export async function exportImage(output: BuildOutput, context: ExportContext): 
       );
       return [];
     case 'tar':
-      await progress.run(`exporting files to ${output.dest}`, () =>
+      await progress.run(`exporting files to ${shown(output.dest)}`, () =>
         exportFilesTar(context, output.dest),
       );
       return [];
@@ -89,8 +88,8 @@ async function pushAll(context: ExportContext): Promise<string[]> {
   return pushed;
 }
 
-async function exportLayout(context: ExportContext, dest: string): Promise<void> {
-  const asTar = dest.endsWith('.tar');
+/** An OCI layout: a tarball at dest (or stdout), or with tar=false the folder dest. */
+async function exportLayout(context: ExportContext, dest: string, asTar: boolean): Promise<void> {
   const dir = asTar ? await mkdtemp(join(context.tempDir, 'layout-')) : dest;
   const layout = await openStore(dir);
   // As BuildKit's oci exporter: the layout names the image by its tag.
@@ -99,7 +98,7 @@ async function exportLayout(context: ExportContext, dest: string): Promise<void>
     await copyImage(context.store, layout, context.root.digest, { tag: name, platform: 'all' });
   }
   await dropStoreTemp(dir);
-  if (asTar) await tarLayout(dir, dest);
+  if (asTar) await tarLayout(dir, dest, context.stdout);
 }
 
 /** The store's own temp folder is no part of an OCI layout handed to a user. */
@@ -108,15 +107,21 @@ async function dropStoreTemp(dir: string): Promise<void> {
 }
 
 /** Tar a layout made in a private temp folder, its root readable as docker save's is. */
-async function tarLayout(dir: string, dest: string): Promise<void> {
+async function tarLayout(dir: string, dest: string, stdout?: NodeJS.WritableStream) {
   await chmod(dir, 0o755);
-  await exec('tar', ['-cf', dest, '-C', dir, '.']);
+  await createTar(['-C', dir, '.'], dest, stdout);
 }
 
-async function exportDockerArchive(context: ExportContext, dest: string): Promise<void> {
+/** What progress lines call a dest: `-` is stdout. */
+function shown(dest: string): string {
+  return dest === '-' ? 'stdout' : dest;
+}
+
+/** A docker archive (`docker load`): a tarball, or with tar=false its folder at dest. */
+async function exportDockerArchive(context: ExportContext, dest: string, asTar: boolean) {
   // checkOutputs refuses a docker archive of several platforms before the build.
   const { image } = context.images[0] as ExportContext['images'][number];
-  const dir = await mkdtemp(join(context.tempDir, 'docker-'));
+  const dir = asTar ? await mkdtemp(join(context.tempDir, 'docker-')) : dest;
   const layout = await openStore(dir);
   await copyImage(context.store, layout, image.manifestDigest, {});
   const path = (digest: string) => `blobs/sha256/${digestEncoded(digest as never)}`;
@@ -132,7 +137,8 @@ async function exportDockerArchive(context: ExportContext, dest: string): Promis
   ];
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
   await dropStoreTemp(dir);
-  await tarLayout(dir, dest);
+  if (!asTar) return;
+  await tarLayout(dir, dest, context.stdout);
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -161,7 +167,7 @@ async function exportFilesTar(context: ExportContext, dest: string): Promise<voi
   await exportFiles(context, dir);
   const entries = (await readdir(dir)).sort().map((name) => `./${name}`);
   const files = entries.length > 0 ? ['--', ...entries] : ['-T', '/dev/null'];
-  await exec('tar', ['-cf', dest, '--numeric-owner', '--sort=name', '-C', dir, ...files]);
+  await createTar(['--numeric-owner', '--sort=name', '-C', dir, ...files], dest, context.stdout);
   await rm(dir, { recursive: true, force: true });
 }
 

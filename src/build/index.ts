@@ -105,7 +105,8 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       : (images[0] as PlatformImage).image.descriptor;
     const outputs = options.outputs ?? [];
     const wantsPush = options.push || outputs.some((o) => o.type === 'registry');
-    const context = { store, root, images, tags: options.tags, registries, progress, tempDir };
+    const { tags, stdout } = options;
+    const context = { store, root, images, tags, registries, progress, tempDir, stdout };
     let references: string[] = [];
     await exportImage({ type: 'store' }, context);
     if (wantsPush) references = await exportImage({ type: 'registry' }, context);

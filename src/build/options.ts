@@ -5,11 +5,15 @@ import type { Emit } from '../log/index.js';
 // What `buildImage` takes and gives. `slipway build` fills these from flags;
 // the `build@docker` pipeline step fills them from its form.
 
-/** Where the image goes besides (or instead of) the local store. */
+/**
+ * Where the image goes besides (or instead of) the local store. As buildx: oci and
+ * docker are a tarball unless `tar: false` (then a folder); the dest `-` of a
+ * tarball is `BuildOptions.stdout`.
+ */
 export type BuildOutput =
   | { type: 'registry' }
-  | { type: 'oci'; dest: string }
-  | { type: 'docker'; dest: string }
+  | { type: 'oci'; dest: string; tar?: boolean }
+  | { type: 'docker'; dest: string; tar?: boolean }
   | { type: 'tar'; dest: string }
   | { type: 'local'; dest: string }
   | { type: 'store' };
@@ -61,6 +65,8 @@ export interface BuildOptions {
   network?: 'host' | 'none';
   /** Seconds since the epoch: clamps file times and the created times. */
   sourceDateEpoch?: number;
+  /** Where an output with dest `-` writes its tarball (the CLI's stdout). */
+  stdout?: NodeJS.WritableStream;
 }
 
 /** What a build made. */

@@ -22,7 +22,7 @@ export async function preflight(options: BuildOptions): Promise<void> {
   }
   await checkSecretFiles(options.secrets ?? []);
   await checkNamedContexts(options.buildContexts ?? {});
-  for (const output of outputs) await checkOutputFolder(output);
+  for (const output of outputs) await checkOutputFolder(output, options.stdout !== undefined);
 }
 
 async function isDirectory(path: string): Promise<boolean | undefined> {
@@ -58,15 +58,26 @@ async function checkNamedContexts(contexts: Record<string, NamedContext>): Promi
   }
 }
 
-// A file output (a tar, a docker archive) needs its folder; a local or oci folder is made.
-async function checkOutputFolder(output: BuildOutput): Promise<void> {
+// A tarball output needs its folder, and is no folder itself (buildx refuses both);
+// a local or tar=false folder is made. `-` is stdout, when the caller gave one.
+async function checkOutputFolder(output: BuildOutput, hasStdout: boolean): Promise<void> {
   if (output.type === 'store' || output.type === 'registry' || output.type === 'local') return;
-  if (output.type === 'oci' && !output.dest.endsWith('.tar')) return;
+  if (output.type !== 'tar' && output.tar === false) return;
+  const flag = `--output type=${output.type},dest=${output.dest}`;
+  if (output.dest === '-') {
+    if (hasStdout) return;
+    throw new UsageError(`${flag}: this build has no stdout to write the tarball to`, {
+      hint: 'give dest= a file',
+    });
+  }
+  if (await isDirectory(output.dest)) {
+    throw new InputError('OUTPUT_IS_FOLDER', `${flag}: ${output.dest} is a folder, not a file`, {
+      hint: 'give dest= a file for the tarball, or tar=false for an OCI layout folder',
+    });
+  }
   const folder = dirname(output.dest);
   if (await isDirectory(folder)) return;
-  throw new InputError(
-    'OUTPUT_FOLDER_MISSING',
-    `--output type=${output.type},dest=${output.dest}: folder ${folder} does not exist`,
-    { hint: 'create the folder first, or give dest= a path in an existing one' },
-  );
+  throw new InputError('OUTPUT_FOLDER_MISSING', `${flag}: folder ${folder} does not exist`, {
+    hint: 'create the folder first, or give dest= a path in an existing one',
+  });
 }

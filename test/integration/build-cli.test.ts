@@ -281,7 +281,7 @@ test('a --secret value passed as a build argument too is *** in the RUN history'
       '--build-arg',
       'TOKEN=tok-8d3f1e',
       '-o',
-      `type=oci,dest=${layout}`,
+      `type=oci,dest=${layout},tar=false`,
       context,
     ],
     { TOK: 'tok-8d3f1e' },

@@ -114,4 +114,16 @@ test('a push with no -t and a tar output in a folder that is not there fail at o
       'does not exist\n  hint: create the folder first, or give dest= a path in an existing one',
   );
   assert.deepEqual(events, []);
+  // A tarball cannot be written over a folder: tar=false makes the folder a layout.
+  const folder = await failure(context, { outputs: [{ type: 'oci', dest: fixture.dir }] });
+  assert.equal(
+    folder.describe(),
+    `--output type=oci,dest=${fixture.dir}: ${fixture.dir} is a folder, not a file\n` +
+      '  hint: give dest= a file for the tarball, or tar=false for an OCI layout folder',
+  );
+  const piped = await failure(context, { outputs: [{ type: 'tar', dest: '-' }] });
+  assert.equal(
+    piped.message,
+    '--output type=tar,dest=-: this build has no stdout to write the tarball to',
+  );
 });

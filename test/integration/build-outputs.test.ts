@@ -23,7 +23,8 @@ test('oci, docker, local and tar outputs hold the image', async () => {
   const result = await build(fixture, context, {
     tags: ['outputs:1'],
     outputs: [
-      { type: 'oci', dest: dir('layout') },
+      { type: 'oci', dest: dir('layout'), tar: false },
+      { type: 'oci', dest: dir('image.oci') },
       { type: 'docker', dest: dir('image.tar') },
       { type: 'local', dest: dir('files') },
       { type: 'tar', dest: dir('files.tar') },
@@ -32,6 +33,9 @@ test('oci, docker, local and tar outputs hold the image', async () => {
   const { stdout } = await run('skopeo', ['inspect', `oci:${dir('layout')}:1`]);
   assert.equal(JSON.parse(stdout).Digest, result.digest);
   await run('umoci', ['stat', '--image', `${dir('layout')}:1`]);
+  // type=oci is a tarball of the same layout unless tar=false, as buildx writes it.
+  const tarball = await run('skopeo', ['inspect', `oci-archive:${dir('image.oci')}:1`]);
+  assert.equal(JSON.parse(tarball.stdout).Digest, result.digest);
 
   const listing = (await run('tar', ['-tf', dir('image.tar')])).stdout.split('\n');
   assert.ok(listing.includes('./manifest.json'));
@@ -62,7 +66,7 @@ test('named build contexts: a directory for COPY --from, an OCI layout for FROM'
   const layout = join(fixture.dir, 'base-layout');
   await build(fixture, layoutContext, {
     tags: ['base:v1'],
-    outputs: [{ type: 'oci', dest: layout }],
+    outputs: [{ type: 'oci', dest: layout, tar: false }],
   });
   const extra = await makeContext(fixture, { 'extra.txt': 'from a named context\n' });
   const context = await makeContext(fixture, {

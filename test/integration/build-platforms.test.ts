@@ -70,7 +70,7 @@ test('two platforms: an index pushed with its manifests, each from its own base'
     push: true,
     outputs: [
       { type: 'local', dest: files },
-      { type: 'oci', dest: layout },
+      { type: 'oci', dest: layout, tar: false },
     ],
   });
   assert.equal(result.descriptor.mediaType, OCI_INDEX);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  checkStdoutOutputs,
   parseBuildArgs,
   parseBuildContext,
   parseNetwork,
@@ -19,13 +20,56 @@ test('--output forms', () => {
     output: { type: 'store' },
     names: ['a:2'],
   });
-  assert.deepEqual(parseOutput('type=oci,dest=out.tar'), {
-    output: { type: 'oci', dest: 'out.tar' },
-    names: none,
-  });
   assert.deepEqual(parseOutput('./dir'), { output: { type: 'local', dest: './dir' }, names: none });
   assert.throws(() => parseOutput('type=docker'), /needs dest=PATH/);
   assert.throws(() => parseOutput('type=nope,dest=x'), /unknown --output type "nope"/);
+});
+
+test('--output oci and docker are tarballs unless tar=false; - and no dest are stdout', () => {
+  const output = (text: string) => parseOutput(text).output;
+  assert.deepEqual(output('type=oci,dest=out'), { type: 'oci', dest: 'out', tar: true });
+  assert.deepEqual(output('type=oci,dest=out,tar=false'), { type: 'oci', dest: 'out', tar: false });
+  assert.deepEqual(output('type=docker,dest=a.tar,tar=0'), {
+    type: 'docker',
+    dest: 'a.tar',
+    tar: false,
+  });
+  assert.deepEqual(output('type=oci'), { type: 'oci', dest: '-', tar: true });
+  assert.deepEqual(output('type=oci,dest=-'), { type: 'oci', dest: '-', tar: true });
+  assert.deepEqual(output('type=tar'), { type: 'tar', dest: '-' });
+  assert.deepEqual(output('-'), { type: 'tar', dest: '-' });
+  assert.throws(() => output('type=oci,tar=false'), {
+    message: '--output type=oci needs dest=PATH',
+  });
+  assert.throws(() => output('type=oci,dest=-,tar=false'), {
+    message: '--output type=oci: a folder cannot be written to stdout (dest=-)',
+  });
+  assert.throws(() => output('type=local,dest=-'), {
+    message: '--output type=local: a folder cannot be written to stdout (dest=-)',
+  });
+  assert.throws(() => output('type=oci,dest=x,tar=maybe'), {
+    message: '--output tar=maybe: expected true or false',
+  });
+});
+
+test('one output at most on stdout, never a terminal, never beside quiet or json', () => {
+  const piped = [{ type: 'tar' as const, dest: '-' }];
+  const files = [
+    { type: 'oci' as const, dest: 'x.tar' },
+    { type: 'local' as const, dest: 'd' },
+  ];
+  assert.equal(checkStdoutOutputs([...piped, ...files], false, 'plain'), undefined);
+  assert.equal(checkStdoutOutputs(files, true, 'quiet'), undefined);
+  assert.throws(() => checkStdoutOutputs(piped, true, 'plain'), {
+    message: '--output type=tar,dest=-: refusing to write a tarball to the terminal',
+    hint: 'redirect stdout (> image.tar, | docker load), or give dest=FILE',
+  });
+  assert.throws(() => checkStdoutOutputs([...piped, { type: 'oci', dest: '-' }], false, 'plain'), {
+    message: 'more than one --output writes to stdout (dest=-)',
+  });
+  assert.throws(() => checkStdoutOutputs(piped, false, 'json'), {
+    message: '--progress json prints on stdout, where dest=- writes the tarball',
+  });
 });
 
 test('--secret from a file, an environment variable, or the variable named like the id', () => {

@@ -27,12 +27,15 @@ export interface OutputFlag {
   names: string[];
 }
 
-/** `--output type=…,dest=…[,name=REF]`, or a bare path (a local directory). */
+/**
+ * `--output type=…,dest=…[,name=REF]`, a bare path (a local directory) or `-` (a tar of
+ * the files on stdout), as buildx reads them.
+ */
 export function parseOutput(text: string): OutputFlag {
+  if (text === '-') return { output: { type: 'tar', dest: '-' }, names: [] };
   if (!text.includes('=')) return { output: { type: 'local', dest: text }, names: [] };
   const fields = csv('--output', text);
   const type = fields.get('type') ?? 'local';
-  const dest = fields.get('dest');
   // As buildx: `name=` names the image (a tag, pushed by type=registry or push=true).
   const name = fields.get('name');
   const names = name ? [name] : [];
@@ -40,13 +43,69 @@ export function parseOutput(text: string): OutputFlag {
     return { output: { type: 'registry' }, names };
   }
   if (type === 'image') return { output: { type: 'store' }, names };
-  if (type === 'oci' || type === 'docker' || type === 'tar' || type === 'local') {
-    if (!dest) throw new UsageError(`--output type=${type} needs dest=PATH`);
-    return { output: { type, dest }, names };
+  if (type === 'oci' || type === 'docker') {
+    // A tarball unless tar=false; with no dest, buildx writes an oci tarball to stdout.
+    const tar = parseTarField(fields.get('tar'));
+    const dest = fields.get('dest') ?? (tar && type === 'oci' ? '-' : undefined);
+    return { output: { type, dest: destOf(type, dest, !tar), tar }, names };
   }
+  if (type === 'tar') return { output: { type, dest: fields.get('dest') ?? '-' }, names };
+  if (type === 'local')
+    return { output: { type, dest: destOf(type, fields.get('dest'), true) }, names };
   throw new UsageError(`unknown --output type ${JSON.stringify(type)}`, {
     hint: 'use one of registry, image, oci, docker, tar, local',
   });
+}
+
+/** `tar=` of an oci or docker output: true unless false (Go's ParseBool words). */
+function parseTarField(value: string | undefined): boolean {
+  if (value === undefined || ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
+  throw new UsageError(`--output tar=${value}: expected true or false`, {
+    hint: 'tar=false writes an OCI layout folder instead of a tarball',
+  });
+}
+
+/** The dest of an output; a folder cannot be stdout. */
+function destOf(type: string, dest: string | undefined, folder: boolean): string {
+  if (!dest) throw new UsageError(`--output type=${type} needs dest=PATH`);
+  if (dest === '-' && folder) {
+    throw new UsageError(`--output type=${type}: a folder cannot be written to stdout (dest=-)`, {
+      hint: 'give dest=DIR, or type=tar,dest=- for a tar of the files',
+    });
+  }
+  return dest;
+}
+
+/**
+ * At most one output writes to stdout, and never to a terminal or beside what
+ * --progress prints there (buildx refuses the first two).
+ */
+export function checkStdoutOutputs(outputs: BuildOutput[], isTTY: boolean, progress: string) {
+  const piped = outputs.filter((output) => 'dest' in output && output.dest === '-');
+  if (piped.length === 0) return;
+  if (piped.length > 1) {
+    throw new UsageError('more than one --output writes to stdout (dest=-)', {
+      hint: 'give all but one of them dest=FILE',
+    });
+  }
+  const type = (piped[0] as BuildOutput).type;
+  if (isTTY) {
+    throw new UsageError(
+      `--output type=${type},dest=-: refusing to write a tarball to the terminal`,
+      {
+        hint: 'redirect stdout (> image.tar, | docker load), or give dest=FILE',
+      },
+    );
+  }
+  if (progress === 'quiet' || progress === 'json') {
+    throw new UsageError(
+      `--progress ${progress} prints on stdout, where dest=- writes the tarball`,
+      {
+        hint: 'use --progress plain with --iidfile or --metadata-file, or give dest=FILE',
+      },
+    );
+  }
 }
 
 /** `--network default|host|none`, as docker build takes it; default and host are the host's. */

@@ -16,6 +16,7 @@ import {
 import { SlipwayError, UsageError } from '../../errors/index.js';
 import type { Emit } from '../../log/index.js';
 import {
+  checkStdoutOutputs,
   parseBuildArgs,
   parseBuildContext,
   parseLabels,
@@ -89,7 +90,8 @@ export const build: CommandModule = (program, context) => {
     .option('--push', 'push every tag to its registry')
     .option(
       '-o, --output <spec>',
-      'type=registry|image|oci|docker|tar|local,dest=PATH',
+      'type=registry|image|oci|docker|tar|local,dest=PATH (oci, docker: a tarball unless ' +
+        'tar=false; dest=- or -o - writes the tarball to stdout)',
       collect,
       [],
     )
@@ -145,6 +147,13 @@ export const build: CommandModule = (program, context) => {
       }
       const mode =
         flags.progress === 'auto' ? (context.stderr.isTTY ? 'tty' : 'plain') : flags.progress;
+      const outputs = flags.output.map(parseOutput);
+      const terminal = context.stdout.isTTY === true;
+      checkStdoutOutputs(
+        outputs.map((output) => output.output),
+        terminal,
+        mode,
+      );
       const view = mode === 'tty' ? ttyBuildView(context.masker, context.stderr) : undefined;
       const emit: Emit = view?.emit ?? context.events(mode);
       const epoch = env.SOURCE_DATE_EPOCH;
@@ -160,7 +169,6 @@ export const build: CommandModule = (program, context) => {
         : flags.file
           ? resolve(flags.file)
           : resolve(contextArg, 'Dockerfile');
-      const outputs = flags.output.map(parseOutput);
       const options: BuildOptions = {
         contextDir: remoteContext ? '.' : resolve(contextArg),
         remoteContext,
@@ -181,6 +189,7 @@ export const build: CommandModule = (program, context) => {
         secrets,
         buildContexts: Object.fromEntries(flags.buildContext.map(parseBuildContext)),
         outputs: outputs.map((output) => output.output),
+        stdout: context.stdout,
         pull: flags.pull ?? false,
         network: parseNetwork(flags.network),
         sourceDateEpoch: sourceDateEpoch === undefined ? undefined : Number(sourceDateEpoch),
