@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { parseDockerfile } from '../dockerfile/index.js';
+import { parseDockerfile, type Stage } from '../dockerfile/index.js';
 import type { SlipwayError } from '../errors/index.js';
 import { formatPlatform, hostPlatform, type Platform } from '../image/index.js';
 import type { BuildEnv } from './env.js';
 import { checkEmulators, targetPlatforms } from './platforms.js';
 import { globalScope, platformArgs } from './scope.js';
+import { stagePlatform } from './stage.js';
 
 // The checks a multi-platform build makes before its first step: which
 // platforms --platform names, and whether each RUN can execute here (against
@@ -50,6 +51,44 @@ test('--platform for another OS than Linux is a usage error', () => {
       hint: `build for Linux, e.g. --platform linux/${os.split('/')[1]}`,
     });
   }
+});
+
+test('--platform with an unknown architecture or OS is a usage error naming it', () => {
+  const architectures =
+    '386, amd64, amd64p32, arm, armbe, arm64, arm64be, loong64, mips, mipsle, mips64, ' +
+    'mips64le, mips64p32, mips64p32le, ppc, ppc64, ppc64le, riscv, riscv64, s390, s390x, ' +
+    'sparc, sparc64, wasm';
+  assert.throws(() => targetPlatforms(['linux/amd64,linux/bogus']), {
+    name: 'UsageError',
+    message: '--platform linux/bogus: unknown architecture "bogus"',
+    hint: `give one of ${architectures}; e.g. linux/amd64, linux/arm/v7`,
+  });
+  assert.throws(() => targetPlatforms(['amd46']), {
+    message: '--platform amd46: unknown architecture "amd46"',
+  });
+  assert.throws(() => targetPlatforms(['bogus/arm64']), {
+    name: 'UsageError',
+    message: '--platform bogus/arm64: unknown operating system "bogus"',
+    hint: 'give linux/ARCH (Linux is what slipway builds), e.g. linux/arm64',
+  });
+  // Variants, aliases and bare architectures stay as docker takes them.
+  assert.deepEqual(targetPlatforms(['linux/arm/v7', 'linux/arm64/v8', 'x86_64', 'riscv64']), [
+    { os: 'linux', architecture: 'arm', variant: 'v7' },
+    { os: 'linux', architecture: 'arm64', variant: 'v8' },
+    { os: 'linux', architecture: 'amd64' },
+    { os: 'linux', architecture: 'riscv64' },
+  ]);
+});
+
+test('FROM --platform with an unknown architecture names the line and the value', () => {
+  const env = envFor('FROM --platform=$ARCH busybox\n', hostPlatform());
+  const stage = env.parsed.stages[0] as Stage;
+  const globalArgs = new Map([['ARCH', 'linux/amd46']]);
+  assert.throws(() => stagePlatform({ ...env, globalArgs }, stage), {
+    code: 'INVALID_PLATFORM',
+    message: 'FROM --platform=$ARCH (linux/amd46): unknown architecture "amd46"',
+    location: { file: 'Dockerfile', line: 1, column: 1 },
+  });
 });
 
 test('a RUN for a platform with no emulator fails before building, naming its line', async () => {

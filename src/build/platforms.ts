@@ -1,7 +1,13 @@
 import type { Stage } from '../dockerfile/index.js';
 import { stagesNeededFor } from '../dockerfile/stages.js';
 import { SlipwayError, UsageError } from '../errors/index.js';
-import { formatPlatform, hostPlatform, type Platform, parsePlatform } from '../image/index.js';
+import {
+  formatPlatform,
+  hostPlatform,
+  type Platform,
+  parsePlatform,
+  unknownPlatform,
+} from '../image/index.js';
 import { BaseImages } from './base.js';
 import type { BuildEnv, StageResult } from './env.js';
 import type { BuildOptions } from './options.js';
@@ -37,6 +43,10 @@ export function targetPlatforms(values: string[] | undefined): Platform[] {
   for (const text of texts) {
     // buildx's `local` is the platform of this machine.
     const platform = text.trim() === 'local' ? hostPlatform() : parsePlatform(text);
+    const unknown = unknownPlatform(platform);
+    if (unknown) {
+      throw new UsageError(`--platform ${text.trim()}: ${unknown.message}`, { hint: unknown.hint });
+    }
     if (platform.os !== 'linux') {
       // buildx: the builder does not support the OS; here, before any step or pull.
       throw new UsageError(

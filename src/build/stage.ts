@@ -1,6 +1,12 @@
 import { expandWord, type Instruction, parseDockerfile, type Stage } from '../dockerfile/index.js';
 import { InputError, messageOf, SlipwayError } from '../errors/index.js';
-import { buildkitPlatform, formatPlatform, type Platform, parsePlatform } from '../image/index.js';
+import {
+  buildkitPlatform,
+  formatPlatform,
+  type Platform,
+  parsePlatform,
+  unknownPlatform,
+} from '../image/index.js';
 import { configPlatform, runsOn } from './base.js';
 import { stepKey } from './cache-key.js';
 import type { BuildEnv, StageResult } from './env.js';
@@ -74,15 +80,23 @@ export function stagePlatform(env: BuildEnv, stage: Stage): Platform {
   const word = stage.from.platform;
   if (word === undefined) return env.platform;
   const text = expandWord(word, (key) => env.globalArgs.get(key));
+  const { file, line, column } = stage.from.location;
+  let platform: Platform;
   try {
-    return parsePlatform(text);
+    platform = parsePlatform(text);
   } catch (error) {
-    const { file, line, column } = stage.from.location;
     throw new InputError('INVALID_PLATFORM', `FROM --platform=${word}: ${messageOf(error)}`, {
       location: { file, line, column },
       hint: 'give os/arch[/variant], e.g. --platform=$BUILDPLATFORM or linux/arm64',
     });
   }
+  const unknown = unknownPlatform(platform);
+  if (!unknown) return platform;
+  const shown = text === word ? word : `${word} (${text})`;
+  throw new InputError('INVALID_PLATFORM', `FROM --platform=${shown}: ${unknown.message}`, {
+    location: { file, line, column },
+    hint: unknown.hint,
+  });
 }
 
 async function resolveBase(env: BuildEnv, stage: Stage, label: string, platform: Platform) {

@@ -80,3 +80,31 @@ export function buildkitPlatform(platform: Platform): Platform {
 export function platformName(platform: Platform): string {
   return formatPlatform(buildkitPlatform(platform));
 }
+
+// The operating systems and architectures Go has ports for, which containerd's
+// platforms package (and so docker build) knows by name.
+const KNOWN_OS = (
+  'aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd ' +
+  'plan9 solaris wasip1 windows zos'
+).split(' ');
+
+/** The architectures a platform may name (containerd's known ones). */
+const KNOWN_ARCHITECTURES = (
+  '386 amd64 amd64p32 arm armbe arm64 arm64be loong64 mips mipsle mips64 mips64le ' +
+  'mips64p32 mips64p32le ppc ppc64 ppc64le riscv riscv64 s390 s390x sparc sparc64 wasm'
+).split(' ');
+
+/**
+ * What is wrong with a (normalised) platform no one builds for, a typo like
+ * linux/amd46, and what to give instead; undefined when its OS and architecture exist.
+ */
+export function unknownPlatform(platform: Platform): { message: string; hint: string } | undefined {
+  const { os, architecture } = platform;
+  if (!KNOWN_OS.includes(os)) {
+    const hint = `give linux/ARCH (Linux is what slipway builds), e.g. linux/${architecture}`;
+    return { message: `unknown operating system "${os}"`, hint };
+  }
+  if (KNOWN_ARCHITECTURES.includes(architecture)) return undefined;
+  const hint = `give one of ${KNOWN_ARCHITECTURES.join(', ')}; e.g. ${os}/amd64, ${os}/arm/v7`;
+  return { message: `unknown architecture "${architecture}"`, hint };
+}

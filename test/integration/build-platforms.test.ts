@@ -186,6 +186,13 @@ test('a docker archive cannot hold two platforms; a bad platform is named', asyn
   await assert.rejects(build(fixture, context, { platforms: ['linux/'] }), {
     message: 'invalid platform "linux/": expected os/arch[/variant], e.g. linux/amd64',
   });
+  const events: unknown[] = [];
+  await assert.rejects(
+    build(fixture, context, { platforms: ['linux/bogus'], emit: (e) => events.push(e) }),
+    { name: 'UsageError', message: '--platform linux/bogus: unknown architecture "bogus"' },
+  );
+  // Refused before anything is loaded or pulled.
+  assert.deepEqual(events, []);
 });
 
 test('a RUN failing for one platform fails the build, naming the platform', async () => {
