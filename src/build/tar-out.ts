@@ -26,7 +26,14 @@ export async function createTar(
   // The stream stays open: it is the process's stdout, not ours to end.
   const copied =
     streamed && child.stdout
-      ? pipeline(child.stdout, stdout as NodeJS.WritableStream, { end: false })
+      ? pipeline(child.stdout, stdout as NodeJS.WritableStream, { end: false }).catch((error) => {
+          child.kill();
+          // `slipway build -o - | head`: the reader went away before the end.
+          throw new SlipwayError('OUTPUT_STDOUT_CLOSED', 'stdout closed before the tarball ended', {
+            cause: error,
+            hint: 'read the whole tarball, or give dest= a file',
+          });
+        })
       : Promise.resolve();
   const [[code, signal]] = await Promise.all([exited, copied]);
   if (code === 0) return;

@@ -74,12 +74,16 @@ test('type=oci,dest=PATH is a tarball whatever its name; tar=false a layout fold
     `type=oci,dest=${file}`,
     '-o',
     `type=oci,dest=${folder},tar=false`,
+    '-o',
+    `type=docker,dest=${folder}-docker,tar=false`,
     context,
   ]);
   assert.equal(result.status, 0, result.stderr);
   assert.equal((await stat(file)).isFile(), true);
   assert.ok((await listing(file)).includes('./index.json'));
   assert.equal((await stat(join(folder, 'index.json'))).isFile(), true);
+  const archive = JSON.parse(await readFile(join(`${folder}-docker`, 'manifest.json'), 'utf8'));
+  assert.equal(archive[0].Layers.length, 1);
   assert.equal((await stat(join(fixture.dir, 'nothing.out'))).size, 0);
 });
 
