@@ -1,14 +1,15 @@
 import type { CredentialSource } from '../auth/index.js';
 import type { Descriptor, Digest } from '../image/index.js';
 import type { Emit } from '../log/index.js';
+import type { ExportCompression } from '../registry/index.js';
 
 // What `buildImage` takes and gives. `slipway build` fills these from flags;
 // the `build@docker` pipeline step fills them from its form.
 
 /** Where the image goes besides (or instead of) the local store. */
 export type BuildOutput =
-  | { type: 'registry' }
-  | { type: 'oci'; dest: string }
+  | { type: 'registry'; compression?: ExportCompression }
+  | { type: 'oci'; dest: string; compression?: ExportCompression }
   | { type: 'docker'; dest: string }
   | { type: 'tar'; dest: string }
   | { type: 'local'; dest: string }

@@ -5,6 +5,7 @@ import {
   parseRemoteContext,
 } from '../../build/index.js';
 import { UsageError } from '../../errors/index.js';
+import type { ExportCompression } from '../../registry/index.js';
 
 // The docker build flags whose values are small languages of their own:
 // --output, --secret, --build-context, --build-arg, --label.
@@ -36,16 +37,26 @@ export function parseOutput(text: string): OutputFlag {
   // As buildx: `name=` names the image (a tag, pushed by type=registry or push=true).
   const name = fields.get('name');
   const names = name ? [name] : [];
+  const compression = compressionOf(fields.get('compression'));
   if (type === 'registry' || (type === 'image' && fields.get('push') === 'true')) {
-    return { output: { type: 'registry' }, names };
+    return { output: { type: 'registry', ...compression }, names };
   }
   if (type === 'image') return { output: { type: 'store' }, names };
   if (type === 'oci' || type === 'docker' || type === 'tar' || type === 'local') {
     if (!dest) throw new UsageError(`--output type=${type} needs dest=PATH`);
-    return { output: { type, dest }, names };
+    return { output: type === 'oci' ? { type, dest, ...compression } : { type, dest }, names };
   }
   throw new UsageError(`unknown --output type ${JSON.stringify(type)}`, {
     hint: 'use one of registry, image, oci, docker, tar, local',
+  });
+}
+
+/** `compression=` of an image output, as buildx takes it (estargz aside). */
+function compressionOf(text: string | undefined): { compression?: ExportCompression } {
+  if (text === undefined) return {};
+  if (text === 'gzip' || text === 'zstd' || text === 'uncompressed') return { compression: text };
+  throw new UsageError(`--output compression=${text}: expected gzip, zstd or uncompressed`, {
+    hint: 'gzip is the default and what every registry and runtime reads',
   });
 }
 
