@@ -6,9 +6,11 @@ import {
   type Platform,
   parseReference,
   platformName,
+  type RawManifest,
 } from '../image/index.js';
 import { applyLayer } from '../layer/index.js';
-import { copyImage } from '../registry/index.js';
+import type { Emit } from '../log/index.js';
+import { copyImage, distributable, type ExportCompression } from '../registry/index.js';
 import { type OciStore, openStore } from '../store/index.js';
 import { currentUserNamespace } from '../util/userns.js';
 import type { BuildOutput } from './options.js';
@@ -33,72 +35,116 @@ export interface ExportContext {
   tempDir: string;
   /** Where a tarball with dest `-` goes. */
   stdout?: NodeJS.WritableStream;
+  /** The image made ready to send, by compression (see readyToSend). */
+  sendable: Map<ExportCompression, Promise<RawManifest>>;
 }
 
-/** Send the image to one output; resolves to the references pushed, if any. */
-export async function exportImage(output: BuildOutput, context: ExportContext): Promise<string[]> {
+/** What an output sent: the references pushed, and the root written when it differs. */
+export interface Exported {
+  references: string[];
+  /** The manifest or index as pushed or exported, its layers compressed. */
+  root?: Descriptor;
+}
+
+/** Send the image to one output. */
+export async function exportImage(output: BuildOutput, context: ExportContext): Promise<Exported> {
   const { store, root, tags, progress } = context;
   switch (output.type) {
     case 'store':
       for (const tag of tags) await store.tag(storeTagName(tag), root);
-      return [];
+      return { references: [] };
     case 'registry':
-      return pushAll(context);
-    case 'oci':
-      await progress.run(`exporting to oci layout ${shown(output.dest)}`, () =>
-        exportLayout(context, output.dest, output.tar !== false),
+      return pushAll(context, output.compression ?? 'gzip');
+    case 'oci': {
+      const sent = await progress.run(`exporting to oci layout ${shown(output.dest)}`, () =>
+        exportLayout(context, output, output.compression ?? 'gzip'),
       );
-      return [];
+      return { references: [], root: sent };
+    }
     case 'docker':
       await progress.run(`exporting to docker archive ${shown(output.dest)}`, () =>
         exportDockerArchive(context, output.dest, output.tar !== false),
       );
-      return [];
+      return { references: [] };
     case 'local':
       await progress.run(`exporting files to ${output.dest}`, () =>
         exportFiles(context, output.dest),
       );
-      return [];
+      return { references: [] };
     case 'tar':
       await progress.run(`exporting files to ${shown(output.dest)}`, () =>
         exportFilesTar(context, output.dest),
       );
-      return [];
+      return { references: [] };
   }
 }
 
-async function pushAll(context: ExportContext): Promise<string[]> {
+async function pushAll(context: ExportContext, compression: ExportCompression): Promise<Exported> {
   const pushed: string[] = [];
+  let sent: Descriptor | undefined;
   for (const tag of context.tags) {
     const reference = parseReference(tag);
     const name = `${reference.registry}/${reference.repository}:${reference.tag ?? 'latest'}`;
     await context.progress.run(`pushing ${name}`, async (step) => {
+      const emit = (event: Parameters<typeof step.event>[0]) => step.event(event);
+      const ready = await readyToSend(context, compression, emit);
       const target = context.registries.push(reference);
       // Every platform's manifest (and its blobs) goes before the index that lists them.
-      const result = await copyImage(context.store, target, context.root.digest, {
+      const result = await copyImage(context.store, target, ready.digest, {
         tag: reference.tag ?? 'latest',
         platform: 'all',
-        emit: (event) => step.event(event),
+        emit,
       });
       const { copied, mounted, skipped } = result.blobs;
       step.output(`${copied} blobs pushed, ${mounted} mounted, ${skipped} present`);
+      sent = result.descriptor;
     });
     pushed.push(name);
   }
-  return pushed;
+  return { references: pushed, root: sent };
+}
+
+/**
+ * The image with its plain layers compressed, stored and ready to copy; made
+ * once per compression, so several tags or outputs compress a layer once.
+ */
+function readyToSend(
+  context: ExportContext,
+  compression: ExportCompression,
+  emit?: Emit,
+): Promise<RawManifest> {
+  const made = context.sendable.get(compression);
+  if (made) return made;
+  const making = context.store
+    .fetchManifest(context.root.digest)
+    .then((root) => distributable(context.store, root, compression, emit));
+  context.sendable.set(compression, making);
+  return making;
 }
 
 /** An OCI layout: a tarball at dest (or stdout), or with tar=false the folder dest. */
-async function exportLayout(context: ExportContext, dest: string, asTar: boolean): Promise<void> {
+async function exportLayout(
+  context: ExportContext,
+  { dest, tar }: { dest: string; tar?: boolean },
+  compression: ExportCompression,
+): Promise<Descriptor> {
+  const asTar = tar !== false;
   const dir = asTar ? await mkdtemp(join(context.tempDir, 'layout-')) : dest;
   const layout = await openStore(dir);
+  const ready = await readyToSend(context, compression);
   // As BuildKit's oci exporter: the layout names the image by its tag.
   const names = context.tags.length > 0 ? context.tags.map(tagOf) : ['latest'];
+  let sent: Descriptor | undefined;
   for (const name of names) {
-    await copyImage(context.store, layout, context.root.digest, { tag: name, platform: 'all' });
+    const result = await copyImage(context.store, layout, ready.digest, {
+      tag: name,
+      platform: 'all',
+    });
+    sent = result.descriptor;
   }
   await dropStoreTemp(dir);
   if (asTar) await tarLayout(dir, dest, context.stdout);
+  return sent as Descriptor;
 }
 
 /** The store's own temp folder is no part of an OCI layout handed to a user. */

@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findStageRef } from '../dockerfile/stages.js';
-import { platformName } from '../image/index.js';
-import { openStore } from '../store/index.js';
+import { type Descriptor, parseManifest, platformName } from '../image/index.js';
+import { type OciStore, openStore } from '../store/index.js';
 import { statePaths } from '../util/paths.js';
 import { BuildCache } from './cache.js';
 import { loadInputs } from './context.js';
@@ -104,23 +104,39 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       ? await progress.run('exporting manifest list', () => storeIndex(store, images))
       : (images[0] as PlatformImage).image.descriptor;
     const outputs = options.outputs ?? [];
-    const wantsPush = options.push || outputs.some((o) => o.type === 'registry');
+    const push =
+      outputs.find((o) => o.type === 'registry') ??
+      (options.push ? ({ type: 'registry' } as const) : undefined);
     const { tags, stdout } = options;
-    const context = { store, root, images, tags, registries, progress, tempDir, stdout };
-    let references: string[] = [];
+    const context = {
+      ...{ store, root, images, tags, registries, progress, tempDir, stdout },
+      sendable: new Map(),
+    };
     await exportImage({ type: 'store' }, context);
-    if (wantsPush) references = await exportImage({ type: 'registry' }, context);
+    const pushed = push ? await exportImage(push, context) : undefined;
+    let sent = pushed?.root;
     for (const output of outputs) {
-      if (output.type !== 'registry' && output.type !== 'store') await exportImage(output, context);
+      if (output.type === 'registry' || output.type === 'store') continue;
+      const exported = await exportImage(output, context);
+      sent ??= exported.root;
     }
+    // What left the store names the compressed layers: its digests are the ones to report.
+    const result = sent ?? root;
     return {
-      digest: root.digest,
-      configDigest: several ? root.digest : (images[0] as PlatformImage).image.configDigest,
-      references: wantsPush ? references : options.tags,
-      descriptor: root,
-      ...(several ? { manifests: images.map(({ image }) => image.descriptor) } : {}),
+      digest: result.digest,
+      configDigest: several ? result.digest : (images[0] as PlatformImage).image.configDigest,
+      references: pushed ? pushed.references : options.tags,
+      descriptor: result,
+      ...(several ? { manifests: await listedManifests(store, result) } : {}),
     };
   } finally {
     await rm(tempDir, { recursive: true, force: true });
   }
+}
+
+/** The manifests an index in the store lists. */
+async function listedManifests(store: OciStore, index: Descriptor): Promise<Descriptor[]> {
+  const raw = await store.fetchManifest(index.digest);
+  const parsed = parseManifest(raw.bytes, raw.mediaType);
+  return parsed.kind === 'index' ? parsed.manifest.manifests : [];
 }

@@ -1,6 +1,7 @@
 import type { CredentialSource } from '../auth/index.js';
 import type { Descriptor, Digest } from '../image/index.js';
 import type { Emit } from '../log/index.js';
+import type { ExportCompression } from '../registry/index.js';
 
 // What `buildImage` takes and gives. `slipway build` fills these from flags;
 // the `build@docker` pipeline step fills them from its form.
@@ -11,8 +12,8 @@ import type { Emit } from '../log/index.js';
  * tarball is `BuildOptions.stdout`.
  */
 export type BuildOutput =
-  | { type: 'registry' }
-  | { type: 'oci'; dest: string; tar?: boolean }
+  | { type: 'registry'; compression?: ExportCompression }
+  | { type: 'oci'; dest: string; tar?: boolean; compression?: ExportCompression }
   | { type: 'docker'; dest: string; tar?: boolean }
   | { type: 'tar'; dest: string }
   | { type: 'local'; dest: string }

@@ -4,6 +4,7 @@ import type { ImageIndex, ImageManifest } from './manifest.js';
 import {
   DOCKER_CONFIG,
   DOCKER_FOREIGN_LAYER_GZIP,
+  DOCKER_LAYER,
   DOCKER_LAYER_GZIP,
   DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST,
@@ -19,8 +20,6 @@ import {
 // output and `--format`. The content (config JSON, layer blobs) is the same in
 // both; only the media types, and so the manifest bytes, change.
 
-/** Docker's name for an uncompressed layer (not in schema 2's list, but used by Docker). */
-export const DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar';
 /** The non-distributable OCI layer type, which Docker calls a foreign layer. */
 export const OCI_NONDISTRIBUTABLE_LAYER_GZIP =
   'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';

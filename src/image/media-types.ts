@@ -11,6 +11,8 @@ export const OCI_EMPTY = 'application/vnd.oci.empty.v1+json';
 export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 export const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 export const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
+/** Docker's name for an uncompressed layer (not in schema 2's list, but used by Docker). */
+export const DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar';
 export const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 export const DOCKER_FOREIGN_LAYER_GZIP =
   'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';

@@ -52,19 +52,25 @@ export async function writeLayer(
   for await (const change of changes) all.push(change);
 
   const diffId = new Digester();
-  const blob = new Digester();
+  // A plain tar is its own blob: one digest serves for both.
+  const blob = compression === 'none' ? diffId : new Digester();
   const tar = Readable.from(tarStream(sortChanges(all), options), { objectMode: false });
-  const streams = [tar, tap(diffId), compressor(compression), tap(blob), sink] as const;
   try {
-    await pipeline(...streams, { signal: options.signal });
+    if (blob === diffId) {
+      await pipeline(tar, tap(diffId), sink, { signal: options.signal });
+    } else {
+      const streams = [tar, tap(diffId), compressor(compression), tap(blob), sink] as const;
+      await pipeline(...streams, { signal: options.signal });
+    }
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'FILE_CHANGED' || code === 'ABORT_ERR') throw error;
     throw withContext(`writing layer (${compression})`, error);
   }
+  const tarDigest = diffId.digest();
   return {
-    digest: blob.digest(),
-    diffId: diffId.digest(),
+    digest: blob === diffId ? tarDigest : blob.digest(),
+    diffId: tarDigest,
     size: blob.size,
     uncompressedSize: diffId.size,
     mediaType: layerMediaType(compression),

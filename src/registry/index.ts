@@ -9,6 +9,7 @@ export {
   forEachLimit,
   pickPlatform,
 } from './copy.js';
+export { distributable, type ExportCompression } from './distributable.js';
 export { makeRegistryError } from './errors.js';
 export { MirroredSource } from './mirrors.js';
 export { blobOrigins } from './mount-sources.js';

@@ -14,6 +14,7 @@ import { formatReference, parseReference } from '../image/reference.js';
 import type { ImageSource, ImageTarget } from '../image/transport.js';
 import { type BlobSource, BlobSources } from './blob-sources.js';
 import { type BlobContent, BlobDirectory, type WrittenBlob } from './blobs.js';
+import { CompressedForms } from './compressed-forms.js';
 import { readIndex, updateIndex, writeDurably } from './index-file.js';
 import type { ExpectedContent } from './verify.js';
 
@@ -35,11 +36,13 @@ export class OciStore implements ImageSource, ImageTarget {
   readonly dir: string;
   private readonly blobs: BlobDirectory;
   private readonly sources: BlobSources;
+  private readonly compressed: CompressedForms;
 
   constructor(dir: string) {
     this.dir = dir;
     this.blobs = new BlobDirectory(dir);
     this.sources = new BlobSources(dir);
+    this.compressed = new CompressedForms(dir);
   }
 
   /** The registry repositories a blob was pulled from, most recent first. */
@@ -50,6 +53,17 @@ export class OciStore implements ImageSource, ImageTarget {
   /** Remember that a blob was pulled from `sources` (for mounting it on a later push). */
   recordBlobSources(digest: Digest | string, sources: readonly BlobSource[]): Promise<void> {
     return this.sources.record(digest, sources);
+  }
+
+  /** The stored blob that is the plain layer `digest` compressed with `compression`, if any. */
+  async compressedForm(digest: Digest, compression: string): Promise<Descriptor | undefined> {
+    const form = await this.compressed.read(digest, compression);
+    return form && (await this.hasBlob(form)) ? form : undefined;
+  }
+
+  /** Remember that the stored blob `form` is the plain layer `digest` compressed. */
+  recordCompressedForm(digest: Digest, compression: string, form: Descriptor): Promise<void> {
+    return this.compressed.record(digest, compression, form);
   }
 
   /** Where a blob's file lives (it may not exist). */

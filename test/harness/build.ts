@@ -117,10 +117,10 @@ export async function readImage(fixture: BuildFixture, digest: string) {
   return { manifest, config };
 }
 
-/** `tar -tv` style listing of a layer blob: `mode uid/gid path[ -> target]`. */
+/** `tar -tv` style listing of a layer blob, plain or gzip: `mode uid/gid path[ -> target]`. */
 export async function layerEntries(fixture: BuildFixture, digest: string): Promise<string[]> {
   const path = join(storeDir(fixture), 'blobs', 'sha256', digest.replace('sha256:', ''));
-  const { stdout } = await run('tar', ['-tvzf', path, '--numeric-owner']);
+  const { stdout } = await run('tar', ['-tvf', path, '--numeric-owner']);
   return stdout
     .trim()
     .split('\n')

@@ -143,13 +143,21 @@ test('two platforms: an index pushed with its manifests, each from its own base'
   const fromLayout = await run('skopeo', ['inspect', '--raw', `oci:${layout}:1`]);
   assert.equal(digestOf(fromLayout.stdout), result.digest);
 
+  // The store keeps the build's own index: the same configs, the layers plain tars.
   const store = await openStore(storeDir(fixture));
-  assert.equal((await store.resolve(tag))?.digest, result.digest);
+  const local = await store.fetchManifest(tag);
+  const localIndex = parseManifest(local.bytes, local.mediaType).manifest as ImageIndex;
+  const configs = (manifests: { digest: string }[]) =>
+    Promise.all(
+      manifests.map(async (m) => (await readJsonBlob<ImageManifest>(fixture, m.digest)).config),
+    );
+  const localConfigs = await configs(localIndex.manifests);
+  assert.deepEqual(localConfigs, await configs(index.manifests));
 
   // FROM the stored index picks the platform's manifest again.
   const again = await makeContext(fixture, { Dockerfile: `FROM ${tag}\n` });
   const arm64 = await build(fixture, again, { platforms: ['linux/arm64'] });
-  assert.equal(arm64.digest, index.manifests[1]?.digest);
+  assert.equal(arm64.digest, localIndex.manifests[1]?.digest);
 });
 
 test('--no-cache runs a stage both platforms share once, as BuildKit merges it', async () => {

@@ -112,6 +112,24 @@ test('a directory source copies its contents; links inside stay links, hardlinks
   assert.equal(lstatSync(join(rootfs, 'app/one')).ino, lstatSync(join(rootfs, 'app/sub/hard')).ino);
 });
 
+test('many files copied at once keep their own modes; a later source on the same path wins', async () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 40; i++) files[`one/f${i}`] = `one ${i}`;
+  for (let i = 0; i < 40; i += 2) files[`two/f${i}`] = `two ${i}`;
+  const { context, rootfs } = fixture(files);
+  for (let i = 0; i < 40; i++) chmodSync(join(context, `one/f${i}`), i % 3 ? 0o600 : 0o755);
+  for (let i = 0; i < 40; i += 2) chmodSync(join(context, `two/f${i}`), 0o640);
+  await copy(rootfs, spec(context, ['one', 'two'], '/app/'));
+  const expected = ['/app dir 755 0:0'];
+  for (const i of Array.from({ length: 40 }, (_, n) => n).sort((a, b) =>
+    `f${a}`.localeCompare(`f${b}`),
+  )) {
+    const mode = i % 2 === 0 ? '640' : i % 3 ? '600' : '755';
+    expected.push(`/app/f${i} file ${mode} 0:0 ${i % 2 === 0 ? 'two' : 'one'} ${i}`);
+  }
+  assert.deepEqual(tree(rootfs, '/app'), expected);
+});
+
 test('a symlink named as the source is followed', async () => {
   const { context, rootfs } = fixture({ 'real.txt': 'R' });
   symlinkSync('real.txt', join(context, 'alias'));

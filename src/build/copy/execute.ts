@@ -1,7 +1,6 @@
 import {
   chmodSync,
   chownSync,
-  copyFileSync,
   lchownSync,
   linkSync,
   lstatSync,
@@ -11,10 +10,12 @@ import {
   type Stats,
   symlinkSync,
 } from 'node:fs';
+import { chmod, chown, copyFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { InputError } from '../../errors/index.js';
 import { MtimeSetter } from '../../layer/index.js';
 import { explainOwnerError } from '../../util/userns.js';
+import { WorkPool } from '../../util/work-pool.js';
 import { unpackArchive } from './archive.js';
 import type { Owner } from './owner.js';
 import type { CopyItem, CopySpec } from './plan.js';
@@ -27,6 +28,7 @@ import { type CopyEntry, walkCopy } from './walk.js';
 // --chown user, an existing destination directory left as it is.
 
 const CREATED_DIR_MODE = 0o755;
+const FILES_IN_FLIGHT = 4;
 
 /** Copy every item into `destRoot`; returns how many entries were written. */
 export async function executeCopy(
@@ -38,11 +40,42 @@ export async function executeCopy(
   const links = new Map<string, string>();
   // Times to the nanosecond, set last (so creating children cannot disturb a directory's).
   const times = new MtimeSetter();
+  // File contents are copied several at once: most of a large COPY's time is the
+  // kernel creating and filling files, which a second core (and the disk) can share.
+  const files = new WorkPool(FILES_IN_FLIGHT);
   let count = 0;
+  try {
+    count = await writeEntries(items, spec, writer, { links, times, files });
+    await files.done();
+  } finally {
+    await files.settled();
+  }
+  await times.flush();
+  return count;
+}
+
+/** What writing the entries of one copy shares. */
+interface CopyState {
+  /** The first destination of each hardlinked source inode. */
+  links: Map<string, string>;
+  times: MtimeSetter;
+  files: WorkPool;
+}
+
+async function writeEntries(
+  items: CopyItem[],
+  spec: CopySpec,
+  writer: TreeWriter,
+  { links, times, files }: CopyState,
+): Promise<number> {
+  let count = 0;
+  // Files given to the pool: a later source landing on the same path waits for them.
+  const copied = new Set<string>();
   for await (const entry of walkCopy(items, spec)) {
     const owner = spec.owner ?? (spec.fromContext ? { uid: 0, gid: 0 } : entry.stat);
     try {
       const dest = await writer.place(entry.target);
+      if (copied.has(dest)) await files.done();
       const source = entry.stat.mode & 0o7777;
       const mode = spec.chmod?.apply(source, entry.stat.isDirectory()) ?? source;
       count += 1;
@@ -71,44 +104,59 @@ export async function executeCopy(
         times.add(dest, paxTime(entry.hostPath));
       } else {
         clear(dest);
-        copyEntry(entry, dest, links);
+        times.add(dest, paxTime(entry.hostPath));
         if (entry.stat.isSymbolicLink()) {
+          symlinkSync(readlinkSync(entry.hostPath), dest);
           lchownSync(dest, owner.uid, owner.gid);
-          times.add(dest, paxTime(entry.hostPath));
           continue;
         }
-        chownSync(dest, owner.uid, owner.gid);
-        chmodSync(dest, mode);
-        times.add(dest, paxTime(entry.hostPath));
+        const first = linkTarget(entry, dest, links);
+        if (first !== undefined) {
+          // The first copy of this inode may still be in flight: link once it is done.
+          await files.done();
+          linkSync(first, dest);
+          continue;
+        }
+        const target = entry.target;
+        copied.add(dest);
+        await files.add(() =>
+          copyFile(entry.hostPath, dest)
+            .then(() => chown(dest, owner.uid, owner.gid))
+            .then(() => chmod(dest, mode))
+            .catch((error: unknown) => {
+              throw explainOwnerError(error, owner.uid, owner.gid, target);
+            }),
+        );
       }
     } catch (error) {
       // Root of a user namespace can give only the ids the namespace maps.
       throw explainOwnerError(error, owner.uid, owner.gid, entry.target);
     }
   }
-  await times.flush();
   return count;
 }
 
-function copyEntry(entry: CopyEntry, dest: string, links: Map<string, string>): void {
+/**
+ * For a second name of a hardlinked source, the destination of its first;
+ * undefined for a file to copy (the first name is remembered). Only regular
+ * files are copied.
+ */
+function linkTarget(
+  entry: CopyEntry,
+  dest: string,
+  links: Map<string, string>,
+): string | undefined {
   const { stat } = entry;
-  if (stat.isSymbolicLink()) {
-    symlinkSync(readlinkSync(entry.hostPath), dest);
-    return;
-  }
   const inode = `${stat.dev}:${stat.ino}`;
   const first = stat.nlink > 1 ? links.get(inode) : undefined;
-  if (first !== undefined) {
-    linkSync(first, dest);
-    return;
-  }
+  if (first !== undefined) return first;
   if (stat.nlink > 1) links.set(inode, dest);
   if (!stat.isFile()) {
     throw new InputError('COPY_SOURCE_KIND', `${entry.hostPath}: cannot copy a ${kindOf(stat)}`, {
       hint: 'COPY takes files, folders and links; leave it out with .dockerignore or --exclude',
     });
   }
-  copyFileSync(entry.hostPath, dest);
+  return undefined;
 }
 
 /** A source's mtime as PAX time text, to the nanosecond (Stats rounds to microseconds). */

@@ -25,7 +25,9 @@ export async function commitWorkspace(
   if (changes.length > 0) {
     const sink = new PassThrough();
     const [written] = await Promise.all([
+      // Kept as a plain tar: the push or export that needs it compressed compresses it.
       writeLayer(changes, sink, {
+        compression: 'none',
         sourceDateEpoch: run.env.options.sourceDateEpoch,
         signal: run.env.signal,
       }),

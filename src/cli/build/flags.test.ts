@@ -72,6 +72,27 @@ test('one output at most on stdout, never a terminal, never beside quiet or json
   });
 });
 
+test('--output compression= for registry and oci outputs, as buildx names them', () => {
+  assert.deepEqual(parseOutput('type=registry,compression=zstd').output, {
+    type: 'registry',
+    compression: 'zstd',
+  });
+  assert.deepEqual(parseOutput('type=image,push=true,compression=uncompressed').output, {
+    type: 'registry',
+    compression: 'uncompressed',
+  });
+  assert.deepEqual(parseOutput('type=oci,dest=o,compression=gzip').output, {
+    type: 'oci',
+    dest: 'o',
+    tar: true,
+    compression: 'gzip',
+  });
+  assert.throws(
+    () => parseOutput('type=registry,compression=estargz'),
+    /--output compression=estargz: expected gzip, zstd or uncompressed/,
+  );
+});
+
 test('--secret from a file, an environment variable, or the variable named like the id', () => {
   const env = { TOKEN: 'abc', NPM: 'n' };
   assert.deepEqual(parseSecret('id=a,src=/f', env), { id: 'a', file: '/f' });

@@ -5,6 +5,7 @@ import {
   parseRemoteContext,
 } from '../../build/index.js';
 import { UsageError } from '../../errors/index.js';
+import type { ExportCompression } from '../../registry/index.js';
 
 // The docker build flags whose values are small languages of their own:
 // --output, --secret, --build-context, --build-arg, --label.
@@ -39,15 +40,21 @@ export function parseOutput(text: string): OutputFlag {
   // As buildx: `name=` names the image (a tag, pushed by type=registry or push=true).
   const name = fields.get('name');
   const names = name ? [name] : [];
+  const compression = compressionOf(fields.get('compression'));
   if (type === 'registry' || (type === 'image' && fields.get('push') === 'true')) {
-    return { output: { type: 'registry' }, names };
+    return { output: { type: 'registry', ...compression }, names };
   }
   if (type === 'image') return { output: { type: 'store' }, names };
   if (type === 'oci' || type === 'docker') {
     // A tarball unless tar=false; with no dest, buildx writes an oci tarball to stdout.
     const tar = parseTarField(fields.get('tar'));
-    const dest = fields.get('dest') ?? (tar && type === 'oci' ? '-' : undefined);
-    return { output: { type, dest: destOf(type, dest, !tar), tar }, names };
+    const dest = destOf(
+      type,
+      fields.get('dest') ?? (tar && type === 'oci' ? '-' : undefined),
+      !tar,
+    );
+    if (type === 'docker') return { output: { type, dest, tar }, names };
+    return { output: { type, dest, tar, ...compression }, names };
   }
   if (type === 'tar') return { output: { type, dest: fields.get('dest') ?? '-' }, names };
   if (type === 'local')
@@ -106,6 +113,15 @@ export function checkStdoutOutputs(outputs: BuildOutput[], isTTY: boolean, progr
       },
     );
   }
+}
+
+/** `compression=` of an image output, as buildx takes it (estargz aside). */
+function compressionOf(text: string | undefined): { compression?: ExportCompression } {
+  if (text === undefined) return {};
+  if (text === 'gzip' || text === 'zstd' || text === 'uncompressed') return { compression: text };
+  throw new UsageError(`--output compression=${text}: expected gzip, zstd or uncompressed`, {
+    hint: 'gzip is the default and what every registry and runtime reads',
+  });
 }
 
 /** `--network default|host|none`, as docker build takes it; default and host are the host's. */

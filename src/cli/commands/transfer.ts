@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ConnectionPool, copyImage } from '../../registry/index.js';
+import { ConnectionPool, copyImage, distributable } from '../../registry/index.js';
+import { OciStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { type ImageLocation, openSource, openTarget } from '../image-locations.js';
 import { platformChoice, type RegistryFlags } from '../registry-flags.js';
@@ -18,7 +19,12 @@ export async function transfer(
   const { source, selector, name } = await openSource(from, access, 'src');
   const { target, tag, name: targetName } = await openTarget(to, access, 'dest', fallbackTag);
   const emit = context.events((flags.progress ?? 'auto') as 'auto');
-  const result = await copyImage(source, target, selector, {
+  // Out of the store, a build's plain-tar layers go compressed (once: the store keeps the result).
+  const sent =
+    from.kind === 'store' && to.kind !== 'store' && source instanceof OciStore
+      ? (await distributable(source, await source.fetchManifest(selector), 'gzip', emit)).digest
+      : selector;
+  const result = await copyImage(source, target, sent, {
     tag,
     platform: platformChoice(flags),
     // Pulls into the local store remember where each blob came from, for mounts.

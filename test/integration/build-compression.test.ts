@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
+import {
+  Digester,
+  type ImageManifest,
+  OCI_LAYER,
+  OCI_LAYER_GZIP,
+  OCI_LAYER_ZSTD,
+  parseManifest,
+} from '../../src/image/index.js';
+import { tap } from '../../src/layer/index.js';
+import { RegistryClient } from '../../src/registry/index.js';
+import { openStore } from '../../src/store/index.js';
+import {
+  type BuildFixture,
+  build,
+  makeContext,
+  readImage,
+  run,
+  startBuildFixture,
+  storeDir,
+} from '../harness/build.js';
+
+// A build keeps the layers it makes as plain tars in the store (nothing waits
+// for a compressor); each leaves compressed: a push or an OCI layout export
+// compresses it once, keeps the result, and names it in the manifest it sends.
+
+const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
+const DOCKERFILE = 'FROM BASE\nCOPY app.txt /app.txt\nRUN echo ran > /ran.txt\n';
+
+let fixture: BuildFixture;
+before(async () => {
+  fixture = await startBuildFixture();
+});
+after(() => fixture.stop());
+
+function registryImage(repository: string, tag: string) {
+  const client = new RegistryClient({ registry: fixture.registry.host, repository });
+  return {
+    client,
+    async manifest(): Promise<{ digest: string; manifest: ImageManifest }> {
+      const raw = await client.fetchManifest(tag);
+      const parsed = parseManifest(raw.bytes, raw.mediaType);
+      return { digest: raw.digest, manifest: parsed.manifest as ImageManifest };
+    },
+  };
+}
+
+const compressions = (events: { kind: string }[]) =>
+  events.filter((event) => event.kind === 'layer.compress').length;
+
+test('built layers are stored as plain tars and pushed gzip, compressed once', async () => {
+  const context = await makeContext(fixture, { Dockerfile: DOCKERFILE, 'app.txt': 'one\n' });
+  const tag = `${fixture.registry.host}/team/plain:1`;
+  const first = await build(fixture, context, { tags: [tag], push: true });
+
+  const store = await openStore(storeDir(fixture));
+  const local = await store.resolve(tag);
+  const { manifest: stored, config } = await readImage(fixture, local?.digest ?? '');
+  const [base, ...built] = stored.layers;
+  assert.equal(base?.mediaType, OCI_LAYER_GZIP);
+  assert.deepEqual(
+    built.map((layer) => [layer.mediaType, layer.digest]),
+    config.rootfs.diff_ids.slice(1).map((diffId) => [OCI_LAYER, diffId]),
+  );
+
+  const pushed = await registryImage('team/plain', '1').manifest();
+  assert.equal(first.digest, pushed.digest);
+  assert.notEqual(first.digest, local?.digest);
+  assert.deepEqual(pushed.manifest.config, stored.config);
+  assert.deepEqual(pushed.manifest.layers[0], base);
+  assert.deepEqual(
+    pushed.manifest.layers.slice(1).map((layer) => layer.mediaType),
+    [OCI_LAYER_GZIP, OCI_LAYER_GZIP],
+  );
+  assert.equal(compressions(first.events), 2);
+  // Each pushed blob unpacks to the tar its diffID names.
+  const client = registryImage('team/plain', '1').client;
+  for (const [i, layer] of pushed.manifest.layers.entries()) {
+    const digester = new Digester();
+    await pipeline(await client.fetchBlob(layer), createGunzip(), tap(digester), devNull());
+    assert.equal(digester.digest(), config.rootfs.diff_ids[i]);
+  }
+  const inspected = await run('skopeo', ['inspect', '--tls-verify=false', `docker://${tag}`]);
+  assert.equal(JSON.parse(inspected.stdout).Digest, pushed.digest);
+
+  // The next push of the same image finds the compressed blobs: same bytes, no compressing.
+  const again = `${fixture.registry.host}/team/plain:2`;
+  const second = await build(fixture, context, { tags: [again], push: true });
+  assert.equal(compressions(second.events), 0);
+  assert.equal(second.digest, first.digest);
+
+  // So does `slipway push` of the stored image.
+  const cli = await slipway(['push', tag, `${fixture.registry.host}/team/other:1`]);
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.equal(cli.stdout, `${first.digest}\n`);
+  assert.doesNotMatch(cli.stderr, /compressing layer/);
+});
+
+test('compression=zstd and uncompressed choose what leaves; an OCI layout gets gzip', async () => {
+  const context = await makeContext(fixture, { Dockerfile: DOCKERFILE, 'app.txt': 'two\n' });
+  const tag = `${fixture.registry.host}/team/zstd:1`;
+  const layout = join(fixture.dir, 'compression-oci');
+  const plainLayout = join(fixture.dir, 'compression-oci-plain');
+  const result = await build(fixture, context, {
+    tags: [tag],
+    outputs: [
+      { type: 'registry', compression: 'zstd' },
+      { type: 'oci', dest: layout, tar: false },
+      { type: 'oci', dest: plainLayout, tar: false, compression: 'uncompressed' },
+    ],
+  });
+  const pushed = await registryImage('team/zstd', '1').manifest();
+  assert.equal(result.digest, pushed.digest);
+  // Base layers already compressed go as they are, as buildx does without force-compression.
+  assert.deepEqual(
+    pushed.manifest.layers.map((layer) => layer.mediaType),
+    [OCI_LAYER_GZIP, OCI_LAYER_ZSTD, OCI_LAYER_ZSTD],
+  );
+  const zstd = await run('skopeo', ['inspect', '--tls-verify=false', `docker://${tag}`]);
+  assert.equal(JSON.parse(zstd.stdout).Layers.length, 3);
+
+  const layerTypes = async (dir: string) => {
+    const raw = await (await openStore(dir)).fetchManifest('1');
+    const manifest = parseManifest(raw.bytes, raw.mediaType).manifest as ImageManifest;
+    return manifest.layers.map((layer) => layer.mediaType);
+  };
+  assert.deepEqual(await layerTypes(layout), [OCI_LAYER_GZIP, OCI_LAYER_GZIP, OCI_LAYER_GZIP]);
+  assert.deepEqual(await layerTypes(plainLayout), [OCI_LAYER_GZIP, OCI_LAYER, OCI_LAYER]);
+  await run('skopeo', ['inspect', `oci:${layout}:1`]);
+  await run('skopeo', ['inspect', `oci:${plainLayout}:1`]);
+});
+
+function devNull() {
+  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
+}
+
+function slipway(args: string[]) {
+  return new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args, '--insecure'], {
+      env: { ...process.env, SLIPWAY_HOME: fixture.home },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
+  });
+}
