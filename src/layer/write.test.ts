@@ -90,6 +90,31 @@ test('without compression the blob is the tar: digest equals diffID', asRoot, as
   await rm(file);
 });
 
+test('plainAbove: a tar longer than it stays plain, a shorter one is gzipped', asRoot, async () => {
+  const epoch = { sourceDateEpoch: 1_700_000_000 };
+  const file = `${tree}-sized`;
+  const tarSize = (await writeLayer(await changes(), createWriteStream(file), epoch))
+    .uncompressedSize;
+  const small = await writeLayer(await changes(), createWriteStream(file), {
+    ...epoch,
+    plainAbove: tarSize,
+  });
+  assert.equal(small.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
+  assert.notEqual(small.digest, small.diffId);
+  const large = await writeLayer(await changes(), createWriteStream(file), {
+    ...epoch,
+    plainAbove: tarSize - 1,
+  });
+  assert.equal(large.mediaType, 'application/vnd.oci.image.layer.v1.tar');
+  assert.equal(large.digest, large.diffId);
+  assert.equal(large.size, tarSize);
+  assert.equal(
+    large.diffId,
+    'sha256:acc701a2bab9086fa3a3d7bd20614f4e9f122483d0161a9dcfa95a007cd155a1',
+  );
+  await rm(file);
+});
+
 test('zstd layers decompress to the same tar', asRoot, async () => {
   const file = `${tree}.tar.zst`;
   const options = { sourceDateEpoch: 1_700_000_000, compression: 'zstd' as const };

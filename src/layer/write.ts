@@ -1,10 +1,11 @@
 import { type BigIntStats, createReadStream, lstatSync, readFileSync, readlinkSync } from 'node:fs';
-import { Readable, Transform, type Writable } from 'node:stream';
+import { PassThrough, Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError, withContext } from '../errors/index.js';
 import { type Digest, Digester } from '../image/index.js';
 import { type Change, changeEntryPath, sortChanges } from './change.js';
 import { type Compression, compressor, layerMediaType } from './compression.js';
+import { sizedStream } from './sized-stream.js';
 import {
   END_OF_ARCHIVE,
   type EntryType,
@@ -20,6 +21,11 @@ export interface WriteLayerOptions {
   sourceDateEpoch?: number;
   /** Default gzip. zstd runs the `zstd` program. */
   compression?: Compression;
+  /**
+   * A tar longer than this many bytes is written plain, its compression left
+   * for an export; a shorter one is compressed as it is written.
+   */
+  plainAbove?: number;
   /** Which xattrs to record; default all but overlayfs's own and security.selinux. */
   xattrs?: (name: string) => boolean;
   /** Stops the write: the streams are destroyed and a compression program is killed. */
@@ -47,7 +53,7 @@ export async function writeLayer(
   sink: Writable,
   options: WriteLayerOptions = {},
 ): Promise<WrittenLayer> {
-  const compression = options.compression ?? 'gzip';
+  let compression = options.compression ?? 'gzip';
   const all: Change[] = [];
   for await (const change of changes) all.push(change);
 
@@ -59,7 +65,19 @@ export async function writeLayer(
     if (blob === diffId) {
       await pipeline(tar, tap(diffId), sink, { signal: options.signal });
     } else {
-      const streams = [tar, tap(diffId), compressor(compression), tap(blob), sink] as const;
+      const chosen = compression;
+      const filter =
+        options.plainAbove === undefined
+          ? compressor(chosen)
+          : sizedStream(
+              options.plainAbove,
+              () => compressor(chosen),
+              () => {
+                compression = 'none';
+                return new PassThrough();
+              },
+            );
+      const streams = [tar, tap(diffId), filter, tap(blob), sink] as const;
       await pipeline(...streams, { signal: options.signal });
     }
   } catch (error) {

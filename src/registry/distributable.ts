@@ -21,9 +21,9 @@ import { type Emit, silent } from '../log/events.js';
 import type { OciStore } from '../store/index.js';
 import { forEachLimit } from './copy.js';
 
-// Images as they leave the store. A build keeps its layers as plain tars, so
-// it never waits for a compressor (BuildKit's snapshots are not compressed
-// either); a push or a layout export calls distributable() first, which
+// Images as they leave the store. A build keeps its large layers as plain
+// tars, so it never waits for a compressor (BuildKit's snapshots are not
+// compressed either); a push or a layout export calls distributable() first, which
 // compresses each plain layer once, keeps the blob in the store beside the
 // tar, and writes a manifest naming the compressed blobs. The config, and so
 // the image ID, stays the same: its diffIDs are the tars' digests.

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { writeLayer } from '../../layer/index.js';
+import { IN_PROCESS_BYTES, writeLayer } from '../../layer/index.js';
 import type { StageRun } from '../stage.js';
 import { commitStep, type ImageState, type LayerRef } from '../state.js';
 import type { Workspace } from '../workspace.js';
@@ -25,9 +25,11 @@ export async function commitWorkspace(
   if (changes.length > 0) {
     const sink = new PassThrough();
     const [written] = await Promise.all([
-      // Kept as a plain tar: the push or export that needs it compressed compresses it.
+      // A large layer is kept as a plain tar, so no build waits for its compression:
+      // the push or export that needs it compressed compresses it. Small ones cost
+      // nothing to gzip in process, and then nothing at a push.
       writeLayer(changes, sink, {
-        compression: 'none',
+        plainAbove: IN_PROCESS_BYTES,
         sourceDateEpoch: run.env.options.sourceDateEpoch,
         signal: run.env.signal,
       }),
