@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { extract, type Header } from 'tar-stream';
+import type { Header } from 'tar-stream';
 
 // Reading tar entries through tar-stream, with one repair: tar-stream decodes
 // PAX record values as UTF-8 text, which mangles binary xattrs (a
@@ -22,6 +22,8 @@ const XATTR_PREFIX = 'SCHILY.xattr.';
 
 /** The entries of a plain (uncompressed) tar stream, in order. */
 export async function* readTar(input: Readable): AsyncGenerator<TarEntry> {
+  // Loaded here, not at start: commands that never read a tar skip it.
+  const { extract } = await import('tar-stream');
   const parser = extract();
   repairPax(parser as unknown as PrivateExtract);
   input.on('error', (error) => parser.destroy(error));

@@ -1,14 +1,16 @@
-import {
-  getAttribute,
-  getAttributeSync,
-  listAttributes,
-  listAttributesSync,
-  setAttribute,
-  setAttributeSync,
-} from '@napi-rs/xattr';
+import { createRequire } from 'node:module';
 
 // Extended attributes of files on disk, never following symlinks (the
-// binding uses the l*xattr calls). Node core has no xattr API.
+// binding uses the l*xattr calls). Node core has no xattr API. The native
+// binding is loaded on first use: a push or a pull never opens it.
+
+type Binding = typeof import('@napi-rs/xattr');
+let loaded: Binding | undefined;
+
+function binding(): Binding {
+  loaded ??= createRequire(import.meta.url)('@napi-rs/xattr') as Binding;
+  return loaded;
+}
 
 /** Which xattrs go into a layer: not overlayfs's own, nor the host's SELinux label. */
 export function isLayerXattr(name: string): boolean {
@@ -26,14 +28,14 @@ export async function readXattrs(
 ): Promise<Map<string, Buffer>> {
   let names: string[];
   try {
-    names = await listAttributes(path);
+    names = await binding().listAttributes(path);
   } catch (error) {
     if (isUnsupported(error)) return new Map();
     throw error;
   }
   const found = new Map<string, Buffer>();
   for (const name of names.filter(keep).sort()) {
-    const value = await getAttribute(path, name);
+    const value = await binding().getAttribute(path, name);
     if (value !== null) found.set(name, value);
   }
   return found;
@@ -46,14 +48,14 @@ export function readXattrsSync(
 ): Map<string, Buffer> {
   let names: string[];
   try {
-    names = listAttributesSync(path);
+    names = binding().listAttributesSync(path);
   } catch (error) {
     if (isUnsupported(error)) return new Map();
     throw error;
   }
   const found = new Map<string, Buffer>();
   for (const name of names.filter(keep).sort()) {
-    const value = getAttributeSync(path, name);
+    const value = binding().getAttributeSync(path, name);
     if (value !== null) found.set(name, value);
   }
   return found;
@@ -62,7 +64,7 @@ export function readXattrsSync(
 /** One xattr's value, or undefined when the file does not have it. */
 export async function readXattr(path: string, name: string): Promise<Buffer | undefined> {
   try {
-    return (await getAttribute(path, name)) ?? undefined;
+    return (await binding().getAttribute(path, name)) ?? undefined;
   } catch (error) {
     if (isUnsupported(error)) return undefined;
     throw error;
@@ -71,12 +73,12 @@ export async function readXattr(path: string, name: string): Promise<Buffer | un
 
 /** Set one xattr on a path (on the link itself for a symlink). */
 export async function writeXattr(path: string, name: string, value: Buffer): Promise<void> {
-  await setAttribute(path, name, value);
+  await binding().setAttribute(path, name, value);
 }
 
 /** writeXattr without the thread-pool round trip, for layer extraction. */
 export function writeXattrSync(path: string, name: string, value: Buffer): void {
-  setAttributeSync(path, name, value);
+  binding().setAttributeSync(path, name, value);
 }
 
 function isUnsupported(error: unknown): boolean {

@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { extract } from 'tar-stream';
 import { InputError, SlipwayError } from '../errors/index.js';
 import {
   type Descriptor,
@@ -134,6 +133,7 @@ function normalTag(selector: string): string {
 async function indexArchive(file: string): Promise<Map<string, Member>> {
   const members = new Map<string, Member>();
   const links = new Map<string, string>();
+  const { extract } = await import('tar-stream');
   const input = createReadStream(file);
   const parser = extract();
   input.on('error', (error) => parser.destroy(error));

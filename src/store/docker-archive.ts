@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Pack, pack } from 'tar-stream';
+import type { Pack } from 'tar-stream';
 import { SlipwayError, UsageError } from '../errors/index.js';
 import {
   ANNOTATION_IMAGE_NAME,
@@ -59,6 +59,7 @@ export async function writeDockerArchive(
   }
   const image = parsed.manifest;
   const references = tags.map((tag) => parseReference(tag));
+  const { pack } = await import('tar-stream');
   const tarball = pack();
   const writing = pipeline(tarball as unknown as Readable, out);
   try {

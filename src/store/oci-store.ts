@@ -148,7 +148,8 @@ export class OciStore implements ImageSource, ImageTarget {
         );
       }
     }
-    await this.writeBlob(manifest.bytes, { digest: manifest.digest, size: manifest.bytes.length });
+    const { digest, bytes } = manifest;
+    if (!(await this.hasBlob(digest))) await this.writeBlob(bytes, { digest, size: bytes.length });
     if (tag !== undefined) {
       const descriptor = {
         mediaType: manifest.mediaType,
