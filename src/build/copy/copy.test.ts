@@ -130,6 +130,30 @@ test('many files copied at once keep their own modes; a later source on the same
   assert.deepEqual(tree(rootfs, '/app'), expected);
 });
 
+test('owners and modes hold in a setgid folder of the image and for setuid sources', async () => {
+  const { context, rootfs } = fixture({ tool: 'T', 'sub/inner': 'I' });
+  mkdirSync(join(rootfs, 'srv'));
+  chownSync(join(rootfs, 'srv'), 0, 50);
+  chmodSync(join(rootfs, 'srv'), 0o2775);
+  chmodSync(join(context, 'tool'), 0o4755);
+  chmodSync(join(context, 'sub'), 0o2755);
+  await copy(rootfs, spec(context, ['tool', 'sub'], '/srv/'));
+  assert.deepEqual(tree(rootfs, '/srv'), [
+    '/srv dir 2775 0:50',
+    '/srv/inner file 644 0:0 I',
+    '/srv/tool file 4755 0:0 T',
+  ]);
+  await copy(rootfs, spec(context, ['sub'], '/srv/made/'));
+  chownSync(join(context, 'sub/inner'), 7, 7);
+  await copy(rootfs, spec(context, ['sub'], '/srv/made/again/', { fromContext: false }));
+  assert.deepEqual(tree(rootfs, '/srv/made'), [
+    '/srv/made dir 755 0:0',
+    '/srv/made/again dir 755 0:0',
+    '/srv/made/again/inner file 644 7:7 I',
+    '/srv/made/inner file 644 0:0 I',
+  ]);
+});
+
 test('a symlink named as the source is followed', async () => {
   const { context, rootfs } = fixture({ 'real.txt': 'R' });
   symlinkSync('real.txt', join(context, 'alias'));

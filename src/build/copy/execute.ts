@@ -10,7 +10,7 @@ import {
   type Stats,
   symlinkSync,
 } from 'node:fs';
-import { chmod, chown, copyFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, lstat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { InputError } from '../../errors/index.js';
 import { MtimeSetter } from '../../layer/index.js';
@@ -69,13 +69,16 @@ async function writeEntries(
   { links, times, files }: CopyState,
 ): Promise<number> {
   let count = 0;
-  // Files given to the pool: a later source landing on the same path waits for them.
-  const copied = new Set<string>();
+  // What this copy wrote: a later source landing on the same path waits for the
+  // pool, then replaces it. A path in a folder the copy made holds nothing else.
+  const written = new Set<string>();
+  const ids = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
   for await (const entry of walkCopy(items, spec)) {
     const owner = spec.owner ?? (spec.fromContext ? { uid: 0, gid: 0 } : entry.stat);
     try {
       const dest = await writer.place(entry.target);
-      if (copied.has(dest)) await files.done();
+      const inMadeFolder = writer.made.has(dest.slice(0, dest.lastIndexOf('/')));
+      if (written.has(dest)) await files.done();
       const source = entry.stat.mode & 0o7777;
       const mode = spec.chmod?.apply(source, entry.stat.isDirectory()) ?? source;
       count += 1;
@@ -87,6 +90,7 @@ async function writeEntries(
         if (existing && !existing.isDirectory()) rmSync(dest, { recursive: true });
         if (!existing?.isDirectory()) mkdirSync(dest);
         writer.known.set(entry.target, dest);
+        written.add(dest);
         if (entry.depth === 0) {
           // The destination of a directory's contents keeps its metadata when it
           // exists; made here, it is a created directory: --chown's owner (else
@@ -95,38 +99,49 @@ async function writeEntries(
           // (our choice, by analogy with octal replacing it: see mode.ts).
           if (existing?.isDirectory()) continue;
           const created = spec.owner ?? { uid: 0, gid: 0 };
+          const createdMode = spec.chmod?.apply(CREATED_DIR_MODE, true) ?? CREATED_DIR_MODE;
           chownSync(dest, created.uid, created.gid);
-          chmodSync(dest, spec.chmod?.apply(CREATED_DIR_MODE, true) ?? CREATED_DIR_MODE);
+          chmodSync(dest, createdMode);
+          writer.noteMade(dest, createdMode);
           continue;
         }
         chownSync(dest, owner.uid, owner.gid);
         chmodSync(dest, mode);
+        if (!existing?.isDirectory()) writer.noteMade(dest, mode);
         times.add(dest, paxTime(entry.hostPath));
       } else {
-        clear(dest);
-        times.add(dest, paxTime(entry.hostPath));
+        if (written.has(dest) || !inMadeFolder) clear(dest);
+        written.add(dest);
         if (entry.stat.isSymbolicLink()) {
+          times.add(dest, paxTime(entry.hostPath));
           symlinkSync(readlinkSync(entry.hostPath), dest);
           lchownSync(dest, owner.uid, owner.gid);
           continue;
         }
         const first = linkTarget(entry, dest, links);
         if (first !== undefined) {
+          times.add(dest, paxTime(entry.hostPath));
           // The first copy of this inode may still be in flight: link once it is done.
           await files.done();
           linkSync(first, dest);
           continue;
         }
-        const target = entry.target;
-        copied.add(dest);
-        await files.add(() =>
-          copyFile(entry.hostPath, dest)
-            .then(() => chown(dest, owner.uid, owner.gid))
-            .then(() => chmod(dest, mode))
-            .catch((error: unknown) => {
-              throw explainOwnerError(error, owner.uid, owner.gid, target);
-            }),
-        );
+        // copyFile gives the file the source's mode; in a folder this copy made
+        // (no setgid), a file root creates is root's. Only what differs is set.
+        const needsOwner = !inMadeFolder || owner.uid !== ids.uid || owner.gid !== ids.gid;
+        const needsMode = needsOwner || mode !== source || (mode & 0o6000) !== 0;
+        const { hostPath, target } = entry;
+        await files.add(async () => {
+          try {
+            const { mtimeNs } = await lstat(hostPath, { bigint: true });
+            times.add(dest, nanoTime(mtimeNs));
+            await copyFile(hostPath, dest);
+            if (needsOwner) await chown(dest, owner.uid, owner.gid);
+            if (needsMode) await chmod(dest, mode);
+          } catch (error) {
+            throw explainOwnerError(error, owner.uid, owner.gid, target);
+          }
+        });
       }
     } catch (error) {
       // Root of a user namespace can give only the ids the namespace maps.
@@ -161,7 +176,10 @@ function linkTarget(
 
 /** A source's mtime as PAX time text, to the nanosecond (Stats rounds to microseconds). */
 function paxTime(path: string): string {
-  const ns = lstatSync(path, { bigint: true }).mtimeNs;
+  return nanoTime(lstatSync(path, { bigint: true }).mtimeNs);
+}
+
+function nanoTime(ns: bigint): string {
   if (ns < 0n) return String(ns / 1_000_000_000n);
   return `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`;
 }
@@ -180,11 +198,18 @@ function kindOf(stat: Stats): string {
 /** Host paths for image paths, creating missing parents as BuildKit does. */
 class TreeWriter {
   readonly known = new Map<string, string>();
+  /** Host folders this copy made, without setgid: nothing else is in them. */
+  readonly made = new Set<string>();
 
   constructor(
     private readonly root: string,
     private readonly owner: Owner,
   ) {}
+
+  /** Remember a folder this copy made; one with setgid gives new files its group. */
+  noteMade(host: string, mode: number): void {
+    if ((mode & 0o2000) === 0) this.made.add(host);
+  }
 
   /** The host path an entry at `target` is written to; its parent exists after. */
   async place(target: string): Promise<string> {
@@ -203,6 +228,7 @@ class TreeWriter {
       mkdirSync(host);
       chownSync(host, this.owner.uid, this.owner.gid);
       chmodSync(host, CREATED_DIR_MODE);
+      this.noteMade(host, CREATED_DIR_MODE);
     } else if (!existing.isDirectory()) {
       throw new InputError('COPY_DEST_NOT_DIR', `cannot copy into ${path}: it is not a directory`, {
         hint: `the image has a file at ${path}: copy to another path`,
