@@ -64,6 +64,8 @@ export interface BuildOptions {
   pull?: boolean;
   /** The network of RUN steps without --network (docker build's --network): host by default. */
   network?: 'host' | 'none';
+  /** Lines added to the /etc/hosts of RUN steps (docker build's --add-host). */
+  extraHosts?: { host: string; ip: string }[];
   /** Seconds since the epoch: clamps file times and the created times. */
   sourceDateEpoch?: number;
   /** Where an output with dest `-` writes its tarball (the CLI's stdout). */

@@ -169,6 +169,35 @@ test('--progress plain to a file or pipe prints RUN output without ANSI escapes'
   assert.equal(result.stderr.includes('\u001b'), false);
 });
 
+test('-q prints only the image ID; --add-host lines reach RUN and its cache key', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM BASE\nRUN grep -wE "db|gw" /etc/hosts > /hosts.txt\n',
+  });
+  const files = join(fixture.dir, 'add-host-files');
+  const args = (hosts: string[]) => [
+    'build',
+    '-q',
+    ...hosts.flatMap((host) => ['--add-host', host]),
+    '-o',
+    `type=local,dest=${files}`,
+    context,
+  ];
+  const first = await slipway(args(['db:10.1.2.3', 'gw=host-gateway']));
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  assert.equal(first.stderr, '');
+  assert.equal(await readFile(join(files, 'hosts.txt'), 'utf8'), '10.1.2.3\tdb\n127.0.0.1\tgw\n');
+
+  const other = await slipway(args(['db:10.9.9.9']));
+  assert.equal(other.status, 0, other.stderr);
+  assert.notEqual(other.stdout, first.stdout);
+  assert.equal(await readFile(join(files, 'hosts.txt'), 'utf8'), '10.9.9.9\tdb\n');
+
+  const bad = await slipway(['build', '--add-host', 'db', context]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /invalid --add-host "db": expected NAME:IP/);
+});
+
 test('a failing RUN names the stage, the Dockerfile line, the exit code and its last output', async () => {
   const context = await makeContext(fixture, {
     Dockerfile: 'FROM BASE AS app\nRUN echo preparing\nRUN echo first; echo second; exit 7\n',

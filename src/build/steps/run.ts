@@ -39,6 +39,7 @@ export async function runRun(run: StageRun, instruction: RunInstruction, step: P
     cwd,
     network,
     mounts.key,
+    run.env.options.extraHosts ?? [],
   );
   const createdBy = `RUN ${historyCommand(run, argv)} # buildkit`;
 
@@ -62,6 +63,7 @@ export async function runRun(run: StageRun, instruction: RunInstruction, step: P
         cwd,
         user,
         network,
+        extraHosts: run.env.options.extraHosts,
         mounts: sandboxMounts,
         signal: run.env.signal,
         emit: run.env.options.emit,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   checkStdoutOutputs,
+  parseAddHost,
   parseBuildArgs,
   parseBuildContext,
   parseNetwork,
@@ -91,6 +92,19 @@ test('--output compression= for registry and oci outputs, as buildx names them',
     () => parseOutput('type=registry,compression=estargz'),
     /--output compression=estargz: expected gzip, zstd or uncompressed/,
   );
+});
+
+test('--add-host NAME:IP, NAME=IP, a bracketed IPv6 address and host-gateway', () => {
+  assert.deepEqual(parseAddHost('db:10.0.0.5'), { host: 'db', ip: '10.0.0.5' });
+  assert.deepEqual(parseAddHost('db=10.0.0.5'), { host: 'db', ip: '10.0.0.5' });
+  assert.deepEqual(parseAddHost('v6:[2001:db8::33]'), { host: 'v6', ip: '2001:db8::33' });
+  assert.deepEqual(parseAddHost('v6=2001:db8::33'), { host: 'v6', ip: '2001:db8::33' });
+  assert.deepEqual(parseAddHost('gw:host-gateway'), { host: 'gw', ip: '127.0.0.1' });
+  for (const bad of ['db', 'db:', ':10.0.0.5', 'db:not-an-ip']) {
+    assert.throws(() => parseAddHost(bad), {
+      message: `invalid --add-host ${JSON.stringify(bad)}: expected NAME:IP`,
+    });
+  }
 });
 
 test('--secret from a file, an environment variable, or the variable named like the id', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import {
   type BuildOutput,
   type BuildSecret,
@@ -122,6 +123,23 @@ function compressionOf(text: string | undefined): { compression?: ExportCompress
   throw new UsageError(`--output compression=${text}: expected gzip, zstd or uncompressed`, {
     hint: 'gzip is the default and what every registry and runtime reads',
   });
+}
+
+/**
+ * `--add-host NAME:IP` or `NAME=IP` (an IPv6 address may be in brackets), as
+ * docker build takes it. `host-gateway` is this machine: RUN shares its network.
+ */
+export function parseAddHost(text: string): { host: string; ip: string } {
+  const match = /^([^:=\s]+)[:=](.+)$/.exec(text);
+  const host = match?.[1];
+  let ip = match?.[2]?.replace(/^\[(.*)\]$/, '$1');
+  if (ip === 'host-gateway') ip = '127.0.0.1';
+  if (!host || !ip || !(isIP(ip) > 0)) {
+    throw new UsageError(`invalid --add-host ${JSON.stringify(text)}: expected NAME:IP`, {
+      hint: 'for example --add-host db:10.0.0.5, or db=host-gateway for this machine',
+    });
+  }
+  return { host, ip };
 }
 
 /** `--network default|host|none`, as docker build takes it; default and host are the host's. */

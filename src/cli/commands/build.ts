@@ -17,6 +17,7 @@ import { SlipwayError, UsageError } from '../../errors/index.js';
 import type { Emit } from '../../log/index.js';
 import {
   checkStdoutOutputs,
+  parseAddHost,
   parseBuildArgs,
   parseBuildContext,
   parseLabels,
@@ -71,6 +72,8 @@ interface BuildFlags {
   buildContext: string[];
   platform: string[];
   progress: ProgressMode;
+  quiet?: boolean;
+  addHost: string[];
   insecureRegistry: string[];
 }
 
@@ -87,6 +90,12 @@ export const build: CommandModule = (program, context) => {
     .option('--no-cache', 'run every step, using no cached result')
     .option('--pull', 'resolve base images from their registry even if stored locally')
     .option('--network <mode>', 'the network of RUN steps: default (host), host or none')
+    .option(
+      '--add-host <host:ip>',
+      'add a line to /etc/hosts of RUN steps (host-gateway is this machine)',
+      collect,
+      [],
+    )
     .option('--push', 'push every tag to its registry')
     .option(
       '-o, --output <spec>',
@@ -124,6 +133,7 @@ export const build: CommandModule = (program, context) => {
         .choices(['auto', 'tty', 'plain', 'json', 'quiet'])
         .default('auto'),
     )
+    .option('-q, --quiet', 'print only the image ID (--progress quiet), as docker build -q')
     .option(
       '--insecure-registry <host>',
       'reach this registry over HTTP or unverified TLS',
@@ -134,7 +144,7 @@ export const build: CommandModule = (program, context) => {
       const env = context.env;
       if (process.getuid?.() !== 0) {
         // A regular user builds in a user namespace: this same command, run again there.
-        await runAgainInUserNamespace(context, flags.progress);
+        await runAgainInUserNamespace(context, flags.quiet ? 'quiet' : flags.progress);
         return;
       }
       // Ctrl-C stops the running steps and removes their snapshots before exiting.
@@ -145,8 +155,7 @@ export const build: CommandModule = (program, context) => {
         const value = 'value' in secret ? secret.value : await readSecretFile(secret.file);
         for (const line of value.split('\n')) context.masker.add(line.trim());
       }
-      const mode =
-        flags.progress === 'auto' ? (context.stderr.isTTY ? 'tty' : 'plain') : flags.progress;
+      const mode = progressMode(flags, context.stderr.isTTY === true);
       const outputs = flags.output.map(parseOutput);
       const terminal = context.stdout.isTTY === true;
       checkStdoutOutputs(
@@ -192,6 +201,7 @@ export const build: CommandModule = (program, context) => {
         stdout: context.stdout,
         pull: flags.pull ?? false,
         network: parseNetwork(flags.network),
+        extraHosts: flags.addHost.map(parseAddHost),
         sourceDateEpoch: sourceDateEpoch === undefined ? undefined : Number(sourceDateEpoch),
         signal: interrupt.signal,
         redact: (text) => context.masker.mask(text),
@@ -230,6 +240,13 @@ export const build: CommandModule = (program, context) => {
       }
     });
 };
+
+/** How progress is shown: -q is quiet; auto is the live view on a terminal, else plain lines. */
+function progressMode(flags: BuildFlags, terminal: boolean): Exclude<ProgressMode, 'auto'> {
+  if (flags.quiet) return 'quiet';
+  if (flags.progress !== 'auto') return flags.progress;
+  return terminal ? 'tty' : 'plain';
+}
 
 /** The result of a build as `--progress json` prints it on stdout. */
 function resultLine(result: BuildResult) {
