@@ -1,12 +1,9 @@
-import type { Stats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { withContext } from '../errors/index.js';
 import type { Change } from '../layer/index.js';
-import { applyLayer, changesFromOverlayUpper, diffTrees } from '../layer/index.js';
+import { applyLayer } from '../layer/index.js';
 import type { Emit } from '../log/index.js';
 import type { OciStore } from '../store/index.js';
-import { openSnapshotter, type Snapshotter } from './snapshot/index.js';
+import { layerChanges, openSnapshotter, type Snapshotter } from './snapshot/index.js';
 import { chainId, type ImageState } from './state.js';
 
 // The root filesystems steps run on: a writable snapshot over a state's
@@ -23,43 +20,6 @@ export interface Workspace {
   keep(next: ImageState): Promise<void>;
   /** Unmount and delete what is left; safe in finally. */
   release(): Promise<void>;
-}
-
-/**
- * Leave out directories that are in the changes only because something was
- * created and removed in them (the sandbox's mount points in /etc): nothing
- * below them changed and their mode and owner are those of the layer below.
- */
-export async function dropCopiedUp(changes: Change[], lowers: string[]): Promise<Change[]> {
-  const parents = new Set<string>();
-  for (const change of changes) {
-    const parts = change.path.split('/');
-    for (let i = 1; i < parts.length; i += 1) parents.add(parts.slice(0, i).join('/'));
-  }
-  const kept: Change[] = [];
-  for (const change of changes) {
-    if (change.kind === 'add' && !parents.has(change.path)) {
-      const upper = await lstat(change.source);
-      if (upper.isDirectory() && (await sameAsBelow(change.path, upper, lowers, changes))) continue;
-    }
-    kept.push(change);
-  }
-  return kept;
-}
-
-async function sameAsBelow(path: string, upper: Stats, lowers: string[], changes: Change[]) {
-  if (changes.some((c) => c.kind === 'opaque' && c.path === path)) return false;
-  for (const lower of lowers) {
-    const below = await lstat(join(lower, path)).catch(() => undefined);
-    if (!below) continue;
-    return (
-      below.isDirectory() &&
-      below.mode === upper.mode &&
-      below.uid === upper.uid &&
-      below.gid === upper.gid
-    );
-  }
-  return false;
 }
 
 /** Opens workspaces over image states. */
@@ -80,10 +40,7 @@ export class Workspaces {
       openSnapshotter<Change[]>({
         root,
         emit,
-        changes: {
-          fromOverlayUpper: (upper) => changesFromOverlayUpper(upper),
-          fromTrees: (lower, upper) => diffTrees(lower, upper),
-        },
+        changes: layerChanges,
       });
     return new Workspaces(snapshots, store);
   }
@@ -99,11 +56,10 @@ export class Workspaces {
     const lowers = await this.unpack(state);
     const snapshot = await snapshots.prepare(lowers);
     let changes: Change[] | undefined;
-    const lowerPaths = lowers.map((dir) => resolve(snapshots.root, dir));
     return {
       root: snapshot.root,
       changes: async () => {
-        changes ??= await dropCopiedUp(await snapshot.commit(), lowerPaths);
+        changes ??= await snapshot.commit();
         return changes;
       },
       keep: async (next) => {

@@ -1,3 +1,5 @@
+import type { BigIntStats } from 'node:fs';
+
 // What a layer records: files added or replaced, paths deleted, directories
 // made opaque. The build engine produces these; the writer turns them into tar.
 
@@ -5,9 +7,10 @@
  * One change in a layer. `path` is relative and posix inside the image
  * (`usr/bin/x`); `source` is an absolute path on disk whose lstat, content,
  * xattrs and link target make the entry (a directory adds only its own entry).
+ * `stat`, when the reader has it, is that lstat, so the writer need not repeat it.
  */
 export type Change =
-  | { kind: 'add'; path: string; source: string }
+  | { kind: 'add'; path: string; source: string; stat?: BigIntStats }
   | { kind: 'delete'; path: string }
   | { kind: 'opaque'; path: string };
 
@@ -50,10 +53,30 @@ export function changeEntryPath(change: Change): string {
 
 /** Sort changes into the writer's order, by the entry each one writes. */
 export function sortChanges(changes: Change[]): Change[] {
+  // Each path split and encoded once, not in every comparison.
   return changes
-    .map((change) => ({ change, key: changeEntryPath(change) }))
-    .sort((a, b) => compareLayerPaths(a.key, b.key))
+    .map((change) => ({ change, parts: changeEntryPath(change).split('/').map(encodePart) }))
+    .sort((a, b) => compareParts(a.parts, b.parts))
     .map((item) => item.change);
+}
+
+/** A path part as compareLayerPaths orders it: the opaque marker first, then bytewise. */
+function encodePart(part: string): Buffer | null {
+  return part === OPAQUE_WHITEOUT ? null : Buffer.from(part);
+}
+
+function compareParts(left: (Buffer | null)[], right: (Buffer | null)[]): number {
+  const common = Math.min(left.length, right.length);
+  for (let i = 0; i < common; i++) {
+    const x = left[i] as Buffer | null;
+    const y = right[i] as Buffer | null;
+    if (x === y) continue;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    const order = Buffer.compare(x, y);
+    if (order !== 0) return order;
+  }
+  return left.length - right.length;
 }
 
 /** Normalise an image path: no leading `/` or `./`, no `.`/`..` parts. */

@@ -23,12 +23,12 @@ async function walkUpper(upperDir: string, relative: string, changes: Change[]):
   for (const name of readdirSync(dir)) {
     const path = relative === '' ? name : `${relative}/${name}`;
     const source = join(dir, name);
-    const stat = lstatSync(source);
-    if (stat.isCharacterDevice() && stat.rdev === 0) {
+    const stat = lstatSync(source, { bigint: true });
+    if (stat.isCharacterDevice() && stat.rdev === 0n) {
       changes.push({ kind: 'delete', path });
       continue;
     }
-    changes.push({ kind: 'add', path, source });
+    changes.push({ kind: 'add', path, source, stat });
     if (!stat.isDirectory()) continue;
     if (await isOpaque(source)) changes.push({ kind: 'opaque', path });
     await walkUpper(upperDir, path, changes);

@@ -77,7 +77,9 @@ export async function writeLayer(
                 return new PassThrough();
               },
             );
-      const streams = [tar, tap(diffId), filter, tap(blob), sink] as const;
+      // A tar the sized filter kept plain is its own blob: it is hashed once, as the diffID.
+      const blobTap = tap(blob, () => compression !== 'none');
+      const streams = [tar, tap(diffId), filter, blobTap, sink] as const;
       await pipeline(...streams, { signal: options.signal });
     }
   } catch (error) {
@@ -86,20 +88,21 @@ export async function writeLayer(
     throw withContext(`writing layer (${compression})`, error);
   }
   const tarDigest = diffId.digest();
+  const plain = compression === 'none';
   return {
-    digest: blob === diffId ? tarDigest : blob.digest(),
+    digest: plain ? tarDigest : blob.digest(),
     diffId: tarDigest,
-    size: blob.size,
+    size: plain ? diffId.size : blob.size,
     uncompressedSize: diffId.size,
     mediaType: layerMediaType(compression),
   };
 }
 
-/** A pass-through stream that feeds a digester. */
-export function tap(digester: Digester): Transform {
+/** A pass-through stream that feeds a digester (while `when` holds, if given). */
+export function tap(digester: Digester, when?: () => boolean): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      digester.update(chunk);
+      if (when?.() !== false) digester.update(chunk);
       callback(null, chunk);
     },
   });
@@ -116,7 +119,7 @@ async function* tarStream(changes: Change[], options: WriteLayerOptions): AsyncG
     }
     if (name === '') continue; // the root itself is not an entry
     // Synchronous calls: several per entry, and a layer can hold thousands.
-    const stat = lstatSync(change.source, { bigint: true });
+    const stat = change.stat ?? lstatSync(change.source, { bigint: true });
     const header = headerFor(name, change.source, stat, options);
     if (header === undefined) continue; // sockets have no tar form
     if (header.type === 'file' && stat.nlink > 1n) {

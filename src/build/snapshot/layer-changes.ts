@@ -32,9 +32,10 @@ export const layerChanges: ChangeReader<Change[]> = {
     for (const change of changes) {
       const onlyCopiedUp =
         change.kind === 'add' &&
+        change.stat?.isDirectory() !== false &&
         !busy.has(change.path) &&
         !opaque.has(change.path) &&
-        (await sameAsLower(change.source, change.path, lowerDirs));
+        (await sameAsLower(change, lowerDirs));
       if (!onlyCopiedUp) kept.push(change);
     }
     return kept;
@@ -42,9 +43,12 @@ export const layerChanges: ChangeReader<Change[]> = {
   fromTrees: (lower, upper) => diffTrees(lower, upper),
 };
 
-/** Whether the directory `source` equals the topmost lower entry at `path`. */
-async function sameAsLower(source: string, path: string, lowerDirs: string[]): Promise<boolean> {
-  const upper = await lstat(source, { bigint: true });
+/** Whether an added directory equals the topmost lower entry at its path. */
+async function sameAsLower(
+  { source, path, stat }: Change & { kind: 'add' },
+  lowerDirs: string[],
+): Promise<boolean> {
+  const upper = stat ?? (await lstat(source, { bigint: true }));
   if (!upper.isDirectory()) return false;
   for (const dir of lowerDirs) {
     const lowerPath = join(dir, path);
