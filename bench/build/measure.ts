@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Builder } from '../lab/builders.js';
-import { tail } from '../lab/proc.js';
+import { run as runCommand, tail } from '../lab/proc.js';
 import { changeOneFile, copyContext, type Sample } from './samples.js';
 
 /** The phases of one benchmark run, in the order they run. */
@@ -59,6 +59,10 @@ export async function measureSample(
     return ok;
   };
   await builder.reset();
+  // The reset and the context copy delete and write gigabytes; with the disk's
+  // online discard, that work lands on whatever writes next. sync finishes it
+  // here, so each builder's cold build pays for its own work only.
+  await runCommand('sync', []);
   if (!record('cold', await builder.build(request))) return results;
   record('warm', await builder.build(request));
   changeOneFile(copy, sample, `${bench.stamp}-${run}`);
