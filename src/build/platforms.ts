@@ -14,7 +14,7 @@ import type { BuildOptions } from './options.js';
 import { type StoredImage, storeImage } from './output.js';
 import type { RegistryAccess } from './registry-access.js';
 import { globalScope, platformArgs } from './scope.js';
-import { buildStage, stagePlatform } from './stage.js';
+import { buildStage, replacedByContext, stagePlatform } from './stage.js';
 import { lastCreated } from './state.js';
 import { requireEmulator } from './steps/emulation.js';
 
@@ -107,10 +107,17 @@ export function platformEnv(
   return env;
 }
 
+/** The stages the target needs; one a --build-context replaces needs nothing itself. */
+function neededStages(env: BuildEnv): number[] {
+  const replaced = (stage: Stage) => replacedByContext(env, stage);
+  return stagesNeededFor(env.parsed, env.options.target, undefined, replaced);
+}
+
 /** Fail before any step when a RUN of a needed stage cannot execute on this machine. */
 export async function checkEmulators(env: BuildEnv, binfmt?: string): Promise<void> {
-  for (const index of stagesNeededFor(env.parsed, env.options.target)) {
+  for (const index of neededStages(env)) {
     const stage = env.parsed.stages[index] as Stage;
+    if (replacedByContext(env, stage)) continue;
     const first = stage.instructions.find((instruction) => instruction.kind === 'RUN');
     if (!first) continue;
     try {
@@ -128,7 +135,7 @@ export async function checkEmulators(env: BuildEnv, binfmt?: string): Promise<vo
 /** Build the stages the target needs for the env's platform, and store the image. */
 export async function buildPlatform(env: BuildEnv, stop: AbortController): Promise<PlatformImage> {
   const { parsed } = env;
-  const needed = stagesNeededFor(parsed, env.options.target);
+  const needed = neededStages(env);
   const target = parsed.stages[needed[needed.length - 1] as number] as Stage;
   // Independent stages build at the same time; each waits for what it uses.
   const all = needed.map((i: number) => env.stageResult(parsed.stages[i] as Stage));

@@ -49,6 +49,12 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
   const label = (position: number) =>
     name === '' ? `[${position}/${total}]` : `[${name} ${position}/${total}]`;
   const platform = stagePlatform(env, stage);
+  if (replacedByContext(env, stage)) {
+    // As buildx: a --build-context named like a stage replaces it, instructions and all.
+    const from = { ...stage.from, image: stage.name as string };
+    const base = await resolveBase(env, { ...stage, from }, `[${stage.name}]`, platform, false);
+    return { state: base.state, key: base.key, stage, args: new Map() };
+  }
   const base = await resolveBase(env, stage, label(1), platform);
   const scope = new StageScope(env.globalArgs, env.options.buildArgs, env.builtinArgs, base.args);
   const flags = { cmdSet: false };
@@ -99,11 +105,22 @@ export function stagePlatform(env: BuildEnv, stage: Stage): Platform {
   });
 }
 
-async function resolveBase(env: BuildEnv, stage: Stage, label: string, platform: Platform) {
+/** Whether a `--build-context` has this stage's name, and so takes its place. */
+export function replacedByContext(env: BuildEnv, stage: Stage): boolean {
+  return stage.name !== undefined && env.options.buildContexts?.[stage.name] !== undefined;
+}
+
+async function resolveBase(
+  env: BuildEnv,
+  stage: Stage,
+  label: string,
+  platform: Platform,
+  stages = true,
+) {
   const lookup = (key: string) => env.globalArgs.get(key);
   const image = expandWord(stage.from.image, lookup);
   const step = env.progress.step(`${label} FROM ${image}`);
-  const earlier = env.findStage(image, stage.index);
+  const earlier = stages ? env.findStage(image, stage.index) : undefined;
   if (earlier) {
     const result = await env.stageResult(earlier);
     step.done();

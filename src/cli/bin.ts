@@ -2,9 +2,11 @@
 import { main } from './main.js';
 
 // A reader that stops early (`slipway images | head -1`) ends the output, as it
-// ends any Unix tool's, rather than crashing on the write that follows.
+// ends any Unix tool's, rather than crashing on the write that follows. A
+// tarball on stdout (`build -o -`) listens itself: cut short, it fails the build.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
+  if (process.stdout.listenerCount('error') > 1) return;
   process.exit(process.exitCode ?? 0);
 });
 

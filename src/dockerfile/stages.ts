@@ -161,6 +161,7 @@ export function stagesNeededFor(
   parsed: ParsedDockerfile,
   target?: string,
   expand: StageWordExpander = identity,
+  replaced: (stage: Stage) => boolean = () => false,
 ): number[] {
   const edges = new Map<number, StageEdge[]>();
   for (const edge of stageGraph(parsed, expand)) {
@@ -174,6 +175,8 @@ export function stagesNeededFor(
     const index = pending.pop() as number;
     if (needed.has(index)) continue;
     needed.add(index);
+    // A stage something else stands in for needs none of what it would have used.
+    if (replaced(parsed.stages[index] as Stage)) continue;
     for (const edge of edges.get(index) ?? []) {
       checkEdgeOrder(parsed, edge);
       pending.push(edge.to);

@@ -142,3 +142,29 @@ test('COPY --from a directory hides what its .dockerignore hides, as FROM it doe
     message: 'app/secret.key: not found in the build context',
   });
 });
+
+test('a --build-context named like a stage replaces it: its steps and what it uses never run', async () => {
+  const deps = join(fixture.dir, 'deps-context');
+  await mkdir(deps, { recursive: true });
+  await writeFile(join(deps, 'marker.txt'), 'from the context\n');
+  const context = await makeContext(fixture, {
+    Dockerfile:
+      'FROM BASE AS broken\nRUN exit 3\n' +
+      'FROM broken AS deps\nRUN echo never > /marker.txt\n' +
+      'FROM BASE\nCOPY --from=deps /marker.txt /a.txt\nCOPY --from=1 /marker.txt /b.txt\n',
+  });
+  const files = join(fixture.dir, 'replaced-stage-files');
+  const result = await build(fixture, context, {
+    buildContexts: { deps: { kind: 'dir', path: deps } },
+    outputs: [{ type: 'local', dest: files }],
+  });
+  assert.deepEqual(
+    result.ran.filter((name) => name.includes('RUN')),
+    [],
+  );
+  assert.equal(await readFile(join(files, 'a.txt'), 'utf8'), 'from the context\n');
+  assert.equal(await readFile(join(files, 'b.txt'), 'utf8'), 'from the context\n');
+
+  // Without the context the stage is built, and its base fails as written.
+  await assert.rejects(build(fixture, context), /exit code: 3/);
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type BuildFixture, makeContext, run, startBuildFixture } from '../harness/build.js';
@@ -96,5 +96,32 @@ test('a terminal on stdout is refused before the build, with what to do', async 
     result.screen,
     'error: --output type=tar,dest=-: refusing to write a tarball to the terminal\n' +
       '  hint: redirect stdout (> image.tar, | docker load), or give dest=FILE\n',
+  );
+});
+
+test('a reader that leaves early fails the build with what happened, and nothing stays behind', async () => {
+  const context = await makeContext(fixture, {
+    Dockerfile: 'FROM scratch\nCOPY big.txt /\n',
+    'big.txt': 'x'.repeat(4 << 20),
+  });
+  const child = spawn(
+    process.execPath,
+    [slipwayBin, 'build', '--progress=plain', '-o', '-', context],
+    {
+      env: { ...process.env, SLIPWAY_HOME: fixture.home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  // `| head -c 512`: the first bytes, then the pipe closes.
+  child.stdout?.once('data', () => child.stdout?.destroy());
+  const status = await new Promise<number>((resolve) => child.on('close', (s) => resolve(s ?? -1)));
+  assert.equal(status, 1, stderr);
+  assert.match(stderr, /stdout closed before the tarball ended/);
+  const cache = await readdir(join(fixture.home, 'cache'));
+  assert.deepEqual(
+    cache.filter((name) => name.startsWith('tmp-')),
+    [],
   );
 });
