@@ -32,6 +32,8 @@ export interface BuildEnv {
   visible: (path: string) => boolean;
   /** Whether a hidden context directory may still hold visible entries. */
   descendHidden: (path: string) => boolean;
+  /** Whether .dockerignore hides anything at all (a bind mount of the context then filters). */
+  ignoresAny: boolean;
   store: OciStore;
   cache: BuildCache;
   progress: Progress;

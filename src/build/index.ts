@@ -71,6 +71,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       contextDir,
       visible: (path) => !matcher(path, false),
       descendHidden: (path) => matcher.mayReincludeUnder(path),
+      ignoresAny: matcher.patterns.length > 0,
       store,
       cache: new BuildCache(paths.cache, store),
       progress,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -120,6 +120,40 @@ RUN --mount=type=tmpfs,target=/scratch echo temp > /scratch/t && ls /scratch > /
     const { stdout } = await run('sh', ['-c', `gzip -dc ${blob} | grep -c s3cret-value || true`]);
     assert.equal(stdout.trim(), '0');
   }
+});
+
+test('a bind of the context or of a named folder hides what its .dockerignore hides', async () => {
+  const named = join(fixture.dir, 'bind-named');
+  await mkdir(named, { recursive: true });
+  await writeFile(join(named, 'keep.txt'), 'kept\n');
+  await writeFile(join(named, 'local.env'), 'TOKEN=named\n');
+  await writeFile(join(named, '.dockerignore'), '*.env\n');
+  const context = await makeContext(fixture, {
+    Dockerfile: `FROM BASE
+RUN --mount=type=bind,target=/ctx ls -a /ctx > /ctx-list && stat -c %u:%g /ctx/app.txt > /owner
+RUN --mount=type=bind,from=named,target=/named,rw ls -a /named > /named-list && touch /named/new
+`,
+    '.dockerignore': '*.env\n',
+    'app.txt': 'app\n',
+    'prod.env': 'TOKEN=context\n',
+  });
+  const buildContexts = { named: { kind: 'dir' as const, path: named } };
+  await build(fixture, context, { tags: ['bind-ignore'], buildContexts });
+  const rootfs = await unpackWithUmoci(fixture, 'bind-ignore');
+  const list = async (name: string) => (await readFile(join(rootfs, name), 'utf8')).split('\n');
+  assert.deepEqual(await list('ctx-list'), [
+    '.',
+    '..',
+    '.dockerignore',
+    'Dockerfile',
+    'app.txt',
+    '',
+  ]);
+  assert.equal(await readFile(join(rootfs, 'owner'), 'utf8'), '0:0\n');
+  assert.deepEqual(await list('named-list'), ['.', '..', '.dockerignore', 'keep.txt', '']);
+  // A rw bind's writes are thrown away: not in the folder, not in the image.
+  assert.deepEqual((await readdir(named)).sort(), ['.dockerignore', 'keep.txt', 'local.env']);
+  assert.equal(await lstat(join(rootfs, 'named')).catch(() => undefined), undefined);
 });
 
 test('RUN --mount binds a stage or an image; --network=none leaves only loopback', async () => {

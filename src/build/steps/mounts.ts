@@ -4,11 +4,11 @@ import { join, posix } from 'node:path';
 import type { Mount, RunInstruction } from '../../dockerfile/index.js';
 import { InputError } from '../../errors/index.js';
 import type { KeyPart } from '../cache-key.js';
-import { digestCopy, planCopy, resolveInRoot } from '../copy/index.js';
+import { type CopySpec, digestCopy, executeCopy, planCopy, resolveInRoot } from '../copy/index.js';
 import type { SandboxMount } from '../sandbox/index.js';
 import type { StageRun } from '../stage.js';
 import { openCacheDir } from './cache-mount.js';
-import { sourceRoot } from './sources.js';
+import { type SourceRoot, sourceRoot } from './sources.js';
 
 // RUN --mount: cache folders kept between builds by id (shared, locked or
 // private), secrets as read-only files that never reach a layer, binds from
@@ -68,9 +68,9 @@ export async function prepareMounts(run: StageRun, instruction: RunInstruction) 
       const source = await sourceRoot(run, mount.from);
       closers.push(source.release);
       const path = mount.source ?? '/';
-      const content = source.key ?? (await treeDigest(run, source.root, path));
+      const content = source.key ?? (await treeDigest(run, source, path));
       keys.push(['bind', content, path, target, mount.readOnly]);
-      openers.push(() => openBind(run, source.root, path, target, mount, closers));
+      openers.push(() => openBind(run, source, path, target, mount, closers));
     } else {
       throw new InputError('UNSUPPORTED_MOUNT', `RUN --mount=type=${mount.type} is not supported`);
     }
@@ -135,13 +135,22 @@ async function readSecret(file: string): Promise<string> {
 
 async function openBind(
   run: StageRun,
-  root: string,
+  from: SourceRoot,
   path: string,
   target: string,
   mount: Mount,
   closers: (() => Promise<void>)[],
 ): Promise<SandboxMount[]> {
-  let source = await resolveInRoot(root, path);
+  if (from.ignore?.visible) {
+    // What .dockerignore hides is not in BuildKit's context, so not in its bind
+    // either: the RUN gets a copy of the rest (owned 0:0, as the context is sent).
+    const scratch = await mkdtemp(join(run.env.tempDir, 'bind-'));
+    closers.push(() => rm(scratch, { recursive: true, force: true }));
+    const spec = bindSpec(from, path, '/x');
+    await executeCopy(await planCopy(spec, scratch), spec, scratch);
+    return [{ type: 'bind', source: join(scratch, 'x'), target, readonly: mount.readOnly }];
+  }
+  let source = await resolveInRoot(from.root, path);
   if (!mount.readOnly) {
     // Writes to a read-write bind are thrown away, as BuildKit does.
     const scratch = await mkdtemp(join(run.env.tempDir, 'bind-'));
@@ -152,16 +161,21 @@ async function openBind(
   return [{ type: 'bind', source, target, readonly: mount.readOnly }];
 }
 
-async function treeDigest(run: StageRun, root: string, path: string): Promise<string> {
-  const spec = {
-    srcRoot: root,
+/** The copy of `path` from a source root that a bind shows: its .dockerignore applied. */
+function bindSpec(from: SourceRoot, path: string, dest: string): CopySpec {
+  return {
+    srcRoot: from.root,
     sources: [path],
-    dest: '/',
+    dest,
     fromContext: true,
     excludes: [],
     parents: false,
     unpackArchives: false,
-    visible: root === run.env.contextDir ? run.env.visible : undefined,
+    ...from.ignore,
   };
+}
+
+async function treeDigest(run: StageRun, from: SourceRoot, path: string): Promise<string> {
+  const spec = bindSpec(from, path, '/');
   return digestCopy(await planCopy(spec, run.env.tempDir), spec, run.env.hashes);
 }

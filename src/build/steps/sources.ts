@@ -15,7 +15,10 @@ export interface SourceRoot {
   key?: string;
   /** Whether files keep their owners (stages and images) or become 0:0. */
   fromContext: boolean;
-  /** What the directory's .dockerignore hides from COPY (the context, a named directory). */
+  /**
+   * What the directory's .dockerignore hides (the context, a named directory);
+   * undefined, or without `visible`, when it hides nothing.
+   */
   ignore?: Pick<CopySpec, 'visible' | 'descendHidden'>;
   release: () => Promise<void>;
 }
@@ -26,7 +29,9 @@ const nothing = async () => {};
 export async function sourceRoot(run: StageRun, from: string | undefined): Promise<SourceRoot> {
   const { env } = run;
   if (from === undefined || from === '') {
-    const ignore = { visible: env.visible, descendHidden: env.descendHidden };
+    const ignore = env.ignoresAny
+      ? { visible: env.visible, descendHidden: env.descendHidden }
+      : undefined;
     return { root: env.contextDir, fromContext: true, ignore, release: nothing };
   }
   const named = env.options.buildContexts?.[from];
