@@ -130,6 +130,10 @@ class Copier {
     if (this.options.recordSources && target instanceof OciStore) {
       await target.recordBlobSources(descriptor.digest, blobOrigins(source));
     }
+    if (source instanceof OciStore && target instanceof RegistryClient) {
+      // Now in that repository too: a later push to another one of the registry mounts it.
+      await source.recordBlobSources(descriptor.digest, blobOrigins(target));
+    }
     this.stats[action]++;
     const origin = from === undefined ? '' : ` from ${from}`;
     this.emit({

@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Digest, digestAlgorithm, digestEncoded, parseDigest } from '../image/digest.js';
-import { writeDurably } from './index-file.js';
+import { writeFileAtomic } from '../util/fs.js';
 import { withFileLock } from './lock.js';
 
 // Where each blob of the store was pulled from, as containerd keeps its
@@ -53,7 +53,8 @@ export class BlobSources {
       const current = await this.read(digest);
       const rest = current.filter((c) => !sources.some((s) => same(s, c)));
       const kept = [...sources, ...rest].slice(0, MAX_SOURCES);
-      await writeDurably(path, `${JSON.stringify({ sources: kept })}\n`);
+      // A hint, so not synced: a record lost in a crash only costs an upload.
+      await writeFileAtomic(path, `${JSON.stringify({ sources: kept })}\n`);
     });
   }
 }

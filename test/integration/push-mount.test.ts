@@ -89,7 +89,9 @@ for (const mode of ['plain', 'token'] as const) {
         emit: (event) => events.push(event),
       });
       const store = await openStore(join(dir, 'home', 'store'));
+      // Pulled from base/busybox, then pushed to team/app: both, the latest first.
       assert.deepEqual(await store.blobSources(base.layerDigest), [
+        { registry: registry.host, repository: 'team/app' },
         { registry: registry.host, repository: 'base/busybox' },
       ]);
 
@@ -151,6 +153,21 @@ for (const mode of ['plain', 'token'] as const) {
       });
       assert.equal(pulled.descriptor.digest, result.digest);
       assert.deepEqual(pulled.blobs, { copied: 3, skipped: 0, mounted: 0 });
+
+      // The push recorded team/app as a place of every blob: the next push mounts them all.
+      const env = { PATH: process.env.PATH, HOME: dir, SLIPWAY_HOME: join(dir, 'home') };
+      const access = ['--insecure', '--progress', 'plain'];
+      if (registry.username) access.push('--creds', `${registry.username}:${registry.password}`);
+      const again = await slipway(env, [
+        'push',
+        ...access,
+        `${registry.host}/team/app:1`,
+        `${registry.host}/team/again:1`,
+      ]);
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stderr, /: 0 blobs copied, 3 mounted, 0 already there/);
+      const mounted = (await accessLog(registry, 'team/again')).filter((l) => l.includes('mount='));
+      assert.equal(mounted.filter((l) => l.endsWith('&from=team/app 201')).length, 3);
     });
 
     test('slipway pull then slipway push to another repository mounts every blob', async () => {
@@ -181,11 +198,14 @@ for (const mode of ['plain', 'token'] as const) {
     // Plain mode only: the unlink below is a bare request, without a token.
     if (mode === 'plain')
       test('a refused mount (202: the source lost the blob) becomes an upload', async () => {
-        // Unlink the base layer from base/busybox; its records in the store still name it.
-        const unlink = await fetch(`${registry.url}/v2/base/busybox/blobs/${base.layerDigest}`, {
-          method: 'DELETE',
-        });
-        assert.equal(unlink.status, 202);
+        // Unlink the base layer from the repositories the store's records name (base/busybox,
+        // where it was pulled from, and team/copy, where the test before pushed it).
+        for (const repository of ['base/busybox', 'team/copy']) {
+          const unlink = await fetch(`${registry.url}/v2/${repository}/blobs/${base.layerDigest}`, {
+            method: 'DELETE',
+          });
+          assert.equal(unlink.status, 202);
+        }
         const home = join(dir, 'cli');
         const env = { PATH: process.env.PATH, HOME: home, SLIPWAY_HOME: home };
         const push = await slipway(env, [
@@ -204,6 +224,7 @@ for (const mode of ['plain', 'token'] as const) {
           .map((l) => l.replace(/uploads\/[^?]+\?.*&digest=/, 'uploads/SESSION?digest='));
         assert.deepEqual(layer, [
           `HEAD /v2/team/third/blobs/${base.layerDigest} 404`,
+          `POST /v2/team/third/blobs/uploads/?mount=${base.layerDigest}&from=team/copy 202`,
           `POST /v2/team/third/blobs/uploads/?mount=${base.layerDigest}&from=base/busybox 202`,
           `PUT /v2/team/third/blobs/uploads/SESSION?digest=${base.layerDigest} 201`,
         ]);
