@@ -37,6 +37,8 @@ export interface ExportContext {
   stdout?: NodeJS.WritableStream;
   /** The image made ready to send, by compression (see readyToSend). */
   sendable: Map<ExportCompression, Promise<RawManifest>>;
+  /** Ctrl-C: stops an output between blobs, before any manifest of it is written. */
+  signal?: AbortSignal;
 }
 
 /** What an output sent: the references pushed, and the root written when it differs. */
@@ -49,6 +51,7 @@ export interface Exported {
 /** Send the image to one output. */
 export async function exportImage(output: BuildOutput, context: ExportContext): Promise<Exported> {
   const { store, root, tags, progress } = context;
+  context.signal?.throwIfAborted();
   switch (output.type) {
     case 'store':
       for (const tag of tags) await store.tag(storeTagName(tag), root);
@@ -93,6 +96,7 @@ async function pushAll(context: ExportContext, compression: ExportCompression): 
       const result = await copyImage(context.store, target, ready.digest, {
         tag: reference.tag ?? 'latest',
         platform: 'all',
+        signal: context.signal,
         emit,
       });
       const { copied, mounted, skipped } = result.blobs;
@@ -117,7 +121,7 @@ function readyToSend(
   if (made) return made;
   const making = context.store
     .fetchManifest(context.root.digest)
-    .then((root) => distributable(context.store, root, compression, emit));
+    .then((root) => distributable(context.store, root, compression, emit, context.signal));
   context.sendable.set(compression, making);
   return making;
 }
@@ -139,10 +143,12 @@ async function exportLayout(
     const result = await copyImage(context.store, layout, ready.digest, {
       tag: name,
       platform: 'all',
+      signal: context.signal,
     });
     sent = result.descriptor;
   }
   await dropStoreTemp(dir);
+  context.signal?.throwIfAborted();
   if (asTar) await tarLayout(dir, dest, context.stdout);
   return sent as Descriptor;
 }
@@ -169,7 +175,7 @@ async function exportDockerArchive(context: ExportContext, dest: string, asTar: 
   const { image } = context.images[0] as ExportContext['images'][number];
   const dir = asTar ? await mkdtemp(join(context.tempDir, 'docker-')) : dest;
   const layout = await openStore(dir);
-  await copyImage(context.store, layout, image.manifestDigest, {});
+  await copyImage(context.store, layout, image.manifestDigest, { signal: context.signal });
   const path = (digest: string) => `blobs/sha256/${digestEncoded(digest as never)}`;
   const manifest = [
     {
@@ -184,6 +190,7 @@ async function exportDockerArchive(context: ExportContext, dest: string, asTar: 
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
   await dropStoreTemp(dir);
   if (!asTar) return;
+  context.signal?.throwIfAborted();
   await tarLayout(dir, dest, context.stdout);
   await rm(dir, { recursive: true, force: true });
 }

@@ -112,6 +112,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     const context = {
       ...{ store, root, images, tags, registries, progress, tempDir, stdout },
       sendable: new Map(),
+      signal: stop.signal,
     };
     await exportImage({ type: 'store' }, context);
     const pushed = push ? await exportImage(push, context) : undefined;

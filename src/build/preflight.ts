@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError, UsageError } from '../errors/index.js';
+import { parseReference } from '../image/index.js';
 import { storeTagName } from './exports.js';
 import type { BuildOptions, BuildOutput, NamedContext } from './options.js';
 
@@ -12,7 +13,15 @@ import type { BuildOptions, BuildOutput, NamedContext } from './options.js';
  * folder or output folder. (The context itself is checked as it is loaded.)
  */
 export async function preflight(options: BuildOptions): Promise<void> {
-  for (const tag of options.tags) storeTagName(tag);
+  for (const tag of options.tags) {
+    storeTagName(tag);
+    // As docker build: a tag names where the image goes; its digest is only known after.
+    if (parseReference(tag).digest !== undefined) {
+      throw new UsageError(`-t ${tag}: a tag cannot hold a digest`, {
+        hint: 'give -t NAME:TAG; the build prints the digest it made',
+      });
+    }
+  }
   const outputs = options.outputs ?? [];
   const push = options.push || outputs.some((o) => o.type === 'registry');
   if (push && options.tags.length === 0) {
@@ -61,9 +70,16 @@ async function checkNamedContexts(contexts: Record<string, NamedContext>): Promi
 // A tarball output needs its folder, and is no folder itself (buildx refuses both);
 // a local or tar=false folder is made. `-` is stdout, when the caller gave one.
 async function checkOutputFolder(output: BuildOutput, hasStdout: boolean): Promise<void> {
-  if (output.type === 'store' || output.type === 'registry' || output.type === 'local') return;
-  if (output.type !== 'tar' && output.tar === false) return;
+  if (output.type === 'store' || output.type === 'registry') return;
   const flag = `--output type=${output.type},dest=${output.dest}`;
+  if (output.type === 'local' || (output.type !== 'tar' && output.tar === false)) {
+    if ((await isDirectory(output.dest)) === false) {
+      throw new InputError('OUTPUT_NOT_FOLDER', `${flag}: ${output.dest} is a file, not a folder`, {
+        hint: 'give dest= a folder (it is made if missing), or leave out tar=false for a tarball',
+      });
+    }
+    return;
+  }
   if (output.dest === '-') {
     if (hasStdout) return;
     throw new UsageError(`${flag}: this build has no stdout to write the tarball to`, {
@@ -76,8 +92,10 @@ async function checkOutputFolder(output: BuildOutput, hasStdout: boolean): Promi
     });
   }
   const folder = dirname(output.dest);
-  if (await isDirectory(folder)) return;
-  throw new InputError('OUTPUT_FOLDER_MISSING', `${flag}: folder ${folder} does not exist`, {
+  const directory = await isDirectory(folder);
+  if (directory) return;
+  const what = directory === false ? 'is a file, not a folder' : 'does not exist';
+  throw new InputError('OUTPUT_FOLDER_MISSING', `${flag}: ${folder} ${what}`, {
     hint: 'create the folder first, or give dest= a path in an existing one',
   });
 }

@@ -36,6 +36,14 @@ test('dest - without a stream, a stream that fails, and a tar that fails are err
     code: 'OUTPUT_STDOUT_CLOSED',
     message: 'stdout closed before the tarball ended',
   });
+  const full = new Writable({
+    write: (_chunk, _encoding, done) =>
+      done(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })),
+  });
+  await assert.rejects(createTar(['-C', dir, 'a.txt'], '-', full), {
+    code: 'OUTPUT_STDOUT_FAILED',
+    message: 'writing the tarball to stdout: ENOSPC: no space left on device, write',
+  });
   await assert.rejects(createTar(['-C', dir, 'missing.txt'], join(dir, 'x.tar')), {
     code: 'OUTPUT_TAR_FAILED',
   });

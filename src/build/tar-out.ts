@@ -28,15 +28,29 @@ export async function createTar(
     streamed && child.stdout
       ? pipeline(child.stdout, stdout as NodeJS.WritableStream, { end: false }).catch((error) => {
           child.kill();
-          // `slipway build -o - | head`: the reader went away before the end.
-          throw new SlipwayError('OUTPUT_STDOUT_CLOSED', 'stdout closed before the tarball ended', {
-            cause: error,
-            hint: 'read the whole tarball, or give dest= a file',
-          });
+          throw stdoutFailure(error as NodeJS.ErrnoException);
         })
       : Promise.resolve();
   const [[code, signal]] = await Promise.all([exited, copied]);
   if (code === 0) return;
   const why = Buffer.concat(errors).toString().trim() || `exit ${code ?? signal}`;
   throw new SlipwayError('OUTPUT_TAR_FAILED', `writing ${streamed ? 'stdout' : dest}: ${why}`);
+}
+
+function stdoutFailure(error: NodeJS.ErrnoException): SlipwayError {
+  // `slipway build -o - | head`: the reader went away before the end.
+  if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    return new SlipwayError('OUTPUT_STDOUT_CLOSED', 'stdout closed before the tarball ended', {
+      cause: error,
+      hint: 'read the whole tarball, or give dest= a file',
+    });
+  }
+  return new SlipwayError(
+    'OUTPUT_STDOUT_FAILED',
+    `writing the tarball to stdout: ${error.message}`,
+    {
+      cause: error,
+      hint: 'check where stdout goes (a full disk?), or give dest= a file',
+    },
+  );
 }

@@ -5,8 +5,8 @@ import { main } from './main.js';
 // ends any Unix tool's, rather than crashing on the write that follows. A
 // tarball on stdout (`build -o -`) listens itself: cut short, it fails the build.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
   if (process.stdout.listenerCount('error') > 1) return;
+  if (error.code !== 'EPIPE') throw error;
   process.exit(process.exitCode ?? 0);
 });
 

@@ -36,6 +36,15 @@ export function expandWord(word: string, env: Environment, options: ExpandOption
   return lex(word, toLookup(env), lexOptions(options)).word;
 }
 
+/**
+ * Expands the variables of a COPY or ADD here-document's body and nothing else:
+ * its quotes and backslashes stay as written, as BuildKit writes the file.
+ */
+export function expandHeredoc(body: string, env: Environment, options: ExpandOptions = {}): string {
+  const lexing = { ...lexOptions(options), rawQuotes: true, rawEscapes: true };
+  return lex(body, toLookup(env), lexing).word;
+}
+
 /** Expands and splits into words, as for `EXPOSE $PORTS` or `FROM` arguments. */
 export function expandWords(word: string, env: Environment, options: ExpandOptions = {}): string[] {
   return lex(word, toLookup(env), lexOptions(options)).words;

@@ -24,6 +24,8 @@ export interface CopyOptions {
   concurrency?: number;
   /** Record where each blob came from in an OciStore target (the local store). */
   recordSources?: boolean;
+  /** Stops the copy between blobs; a stopped copy writes no manifest. */
+  signal?: AbortSignal;
   emit?: Emit;
 }
 
@@ -102,6 +104,7 @@ class Copier {
       const blobs = [parsed.manifest.config, ...parsed.manifest.layers];
       await forEachLimit(blobs, this.options.concurrency ?? 4, (blob) => this.blob(blob));
     }
+    this.options.signal?.throwIfAborted();
     await this.target.pushManifest(manifest, tag);
     this.emit({
       kind: 'copy.manifest',
@@ -112,6 +115,7 @@ class Copier {
   }
 
   private async blob(descriptor: Descriptor): Promise<void> {
+    this.options.signal?.throwIfAborted();
     if (/foreign|nondistributable/.test(descriptor.mediaType)) return;
     const { source, target } = this;
     let action: 'skipped' | 'mounted' | 'copied' = 'copied';

@@ -43,30 +43,36 @@ export async function distributable(
   root: RawManifest,
   compression: ExportCompression,
   emit: Emit = silent,
+  signal?: AbortSignal,
 ): Promise<RawManifest> {
   if (compression === 'uncompressed') return root;
   const parsed = parseManifest(root.bytes, root.mediaType);
+  const how = { store, compression, emit, signal };
   const next =
     parsed.kind === 'index'
-      ? await compressIndex(store, parsed.manifest, compression, emit)
-      : await compressImage(store, parsed.manifest, compression, emit);
+      ? await compressIndex(how, parsed.manifest)
+      : await compressImage(how, parsed.manifest);
   if (next === undefined) return root;
   const raw = encodeManifest(next);
   await store.pushManifest(raw);
   return raw;
 }
 
-async function compressIndex(
-  store: OciStore,
-  index: ImageIndex,
-  compression: 'gzip' | 'zstd',
-  emit: Emit,
-): Promise<ImageIndex | undefined> {
+/** What compressing an image needs: where, how, who hears of it, and what stops it. */
+interface Compressing {
+  store: OciStore;
+  compression: 'gzip' | 'zstd';
+  emit: Emit;
+  signal?: AbortSignal;
+}
+
+async function compressIndex(how: Compressing, index: ImageIndex): Promise<ImageIndex | undefined> {
+  const { store, compression, emit, signal } = how;
   let changed = false;
   const manifests: Descriptor[] = [];
   for (const child of index.manifests) {
     const before = await store.fetchManifest(child.digest);
-    const after = await distributable(store, before, compression, emit);
+    const after = await distributable(store, before, compression, emit, signal);
     changed ||= after.digest !== before.digest;
     manifests.push({ ...child, digest: after.digest, size: after.bytes.length });
   }
@@ -74,17 +80,15 @@ async function compressIndex(
 }
 
 async function compressImage(
-  store: OciStore,
+  how: Compressing,
   manifest: ImageManifest,
-  compression: 'gzip' | 'zstd',
-  emit: Emit,
 ): Promise<ImageManifest | undefined> {
-  const plain = manifest.layers.filter((layer) => compressedType(layer, compression));
+  const plain = manifest.layers.filter((layer) => compressedType(layer, how.compression));
   if (plain.length === 0) return undefined;
   const forms = new Map<string, Descriptor>();
   // Two at a time: pigz already takes every core for a large layer.
   await forEachLimit(plain, 2, async (layer) => {
-    forms.set(layer.digest, await compressedLayer(store, layer, compression, emit));
+    forms.set(layer.digest, await compressedLayer(how, layer));
   });
   const layers = manifest.layers.map((layer) => forms.get(layer.digest) ?? layer);
   return { ...manifest, layers };
@@ -101,10 +105,8 @@ function compressedType(layer: Descriptor, compression: 'gzip' | 'zstd'): string
 
 /** The compressed blob of a plain layer: recorded from an earlier export, or made now. */
 async function compressedLayer(
-  store: OciStore,
+  { store, compression, emit, signal }: Compressing,
   layer: Descriptor,
-  compression: 'gzip' | 'zstd',
-  emit: Emit,
 ): Promise<Descriptor> {
   const mediaType = compressedType(layer, compression) as string;
   const name = mediaType === DOCKER_LAYER_GZIP ? 'gzip' : compression;
@@ -118,9 +120,10 @@ async function compressedLayer(
   });
   const compressed = new PassThrough();
   const [, written] = await Promise.all([
-    pipeline(await store.fetchBlob(layer), compressor(name), compressed),
+    pipeline(await store.fetchBlob(layer), compressor(name), compressed, { signal }),
     store.writeBlob(compressed),
   ]).catch((error: unknown) => {
+    if (signal?.aborted) throw error;
     throw withContext(`compressing layer ${layer.digest} (${name})`, error);
   });
   const form = { mediaType, digest: written.digest, size: written.size };

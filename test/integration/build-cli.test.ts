@@ -142,18 +142,36 @@ test('--metadata-file names a local build by its normalised tags', async () => {
   assert.equal(result.stdout, `${metadata['containerimage.config.digest']}\n`);
 });
 
-test('an --iidfile in a folder that is not there is an error, not an internal one', async () => {
+test('an --iidfile or --metadata-file in a folder that is not there fails before the build', async () => {
   const context = await makeContext(fixture, { Dockerfile: 'FROM BASE\nENV A=2\n' });
   const iidfile = join(fixture.dir, 'no-such-folder', 'iid');
   const host = fixture.registry.host;
   const args = ['build', '--progress=quiet', '--insecure-registry', host, '--iidfile', iidfile];
   const result = await slipway([...args, context]);
-  assert.equal(result.status, 1);
+  assert.equal(result.status, 2);
   assert.equal(
     result.stderr,
     `error: --iidfile ${iidfile}: cannot write: its folder does not exist\n` +
-      '  hint: the image is built and stored; give --iidfile a file in an existing folder\n',
+      '  hint: give --iidfile a file in an existing folder\n',
   );
+  // Nothing is pushed for a build that would then fail to write its metadata.
+  const metadata = join(fixture.dir, 'no-such-folder', 'metadata.json');
+  const tag = `${host}/team/never:1`;
+  const push = await slipway([
+    'build',
+    '--push',
+    '-t',
+    tag,
+    '--insecure-registry',
+    host,
+    '--metadata-file',
+    metadata,
+    context,
+  ]);
+  assert.equal(push.status, 2);
+  assert.match(push.stderr, /--metadata-file \S+: cannot write: its folder does not exist/);
+  const listed = await fetch(`http://${host}/v2/team/never/tags/list`);
+  assert.equal(listed.status, 404);
 });
 
 test('--progress plain to a file or pipe prints RUN output without ANSI escapes', async () => {

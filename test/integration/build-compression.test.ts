@@ -155,3 +155,25 @@ function slipway(args: string[]) {
     child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
   });
 }
+
+test('an interrupt while the push compresses stops it before any manifest is sent', async () => {
+  const context = await makeContext(fixture, { Dockerfile: DOCKERFILE, 'app.txt': large('stop') });
+  const tag = `${fixture.registry.host}/team/stopped:1`;
+  const stop = new AbortController();
+  await assert.rejects(
+    build(fixture, context, {
+      tags: [tag],
+      push: true,
+      signal: stop.signal,
+      // Ctrl-C as the first layer starts compressing.
+      emit: (event) => {
+        if (event.kind === 'layer.compress') stop.abort(new Error('interrupted'));
+      },
+    }),
+    (error: Error) => error.name === 'AbortError' || /interrupted/.test(error.message),
+  );
+  await assert.rejects(
+    registryImage('team/stopped', '1').manifest(),
+    /MANIFEST_UNKNOWN|not found|404/i,
+  );
+});

@@ -110,8 +110,32 @@ test('a push with no -t and a tar output in a folder that is not there fail at o
   });
   assert.equal(
     archive.describe(),
-    `--output type=docker,dest=${dest}: folder ${join(fixture.dir, 'no-such-folder')} ` +
+    `--output type=docker,dest=${dest}: ${join(fixture.dir, 'no-such-folder')} ` +
       'does not exist\n  hint: create the folder first, or give dest= a path in an existing one',
+  );
+  // A file where a folder should be: the output's own folder, or the folder of its tarball.
+  const file = join(fixture.dir, 'a-file');
+  await writeFile(file, 'not a folder\n');
+  for (const output of [
+    { type: 'local' as const, dest: file },
+    { type: 'oci' as const, dest: file, tar: false },
+  ]) {
+    const notFolder = await failure(context, { outputs: [output] });
+    assert.equal(
+      notFolder.message,
+      `--output type=${output.type},dest=${file}: ${file} is a file, not a folder`,
+    );
+  }
+  const inFile = await failure(context, { outputs: [{ type: 'oci', dest: join(file, 'x.tar') }] });
+  assert.equal(
+    inFile.message,
+    `--output type=oci,dest=${join(file, 'x.tar')}: ${file} is a file, not a folder`,
+  );
+  const digest = `sha256:${'0'.repeat(64)}`;
+  const pinned = await failure(context, { tags: [`${fixture.registry.host}/team/x@${digest}`] });
+  assert.equal(
+    pinned.message,
+    `-t ${fixture.registry.host}/team/x@${digest}: a tag cannot hold a digest`,
   );
   assert.deepEqual(events, []);
   // A tarball cannot be written over a folder: tar=false makes the folder a layout.

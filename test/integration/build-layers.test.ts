@@ -208,11 +208,22 @@ EOF
 COPY <<EOF /etc/motd
 welcome
 EOF
+ARG FOO=bar
+ENV GREETING=hello
+COPY <<-EOT /script.sh
+	echo "\${GREETING} \${FOO}" $FOO \${MISSING:-none}
+	EOT
+COPY <<"EOT" /literal.sh
+echo "\${FOO}"
+EOT
 `,
   });
   await build(fixture, context, { tags: ['heredocs'] });
   const rootfs = await unpackWithUmoci(fixture, 'heredocs');
   assert.equal(await readFile(join(rootfs, 'heredoc-run'), 'utf8'), 'first\nsecond\n');
   assert.equal(await readFile(join(rootfs, 'etc/motd'), 'utf8'), 'welcome\n');
+  // As BuildKit: an unquoted delimiter expands the variables, quotes and backslashes stay.
+  assert.equal(await readFile(join(rootfs, 'script.sh'), 'utf8'), 'echo "hello bar" bar none\n');
+  assert.equal(await readFile(join(rootfs, 'literal.sh'), 'utf8'), 'echo "${FOO}"\n');
   assert.equal((await stat(join(rootfs, 'etc/motd'))).mode & 0o777, 0o644);
 });

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { AddInstruction, CopyInstruction } from '../../dockerfile/index.js';
+import {
+  type AddInstruction,
+  type CopyInstruction,
+  expandHeredoc,
+} from '../../dockerfile/index.js';
 import { InputError, SlipwayError } from '../../errors/index.js';
 import { cloneGit, download, isGitSource, isUrl, withoutCredentials } from '../fetch.js';
 import type { ProgressStep } from '../progress.js';
@@ -40,6 +44,7 @@ export async function fetchRemoteSources(
       { hint: `split it into one ${instruction.kind} per kind of source` },
     );
   }
+  const lookup = stage.scope.lookupIn(stage.state.config.config?.Env ?? []);
   const root = await mkdtemp(join(stage.env.tempDir, 'remote-'));
   const names: string[] = [];
   for (const [i, source] of sources.entries()) {
@@ -47,7 +52,9 @@ export async function fetchRemoteSources(
     const name = `${i}`;
     if (heredoc) {
       await mkdir(join(root, name));
-      await writeFile(join(root, name, heredoc.name), heredoc.content, { mode: 0o644 });
+      // An unquoted delimiter (<<EOF, not <<"EOF") has the body's variables expanded.
+      const content = heredoc.expand ? expandHeredoc(heredoc.content, lookup) : heredoc.content;
+      await writeFile(join(root, name, heredoc.name), content, { mode: 0o644 });
       names.push(`${name}/${heredoc.name}`);
     } else if (isGitSource(source)) {
       names.push(await cloneSource(root, name, source, instruction as AddInstruction, step));

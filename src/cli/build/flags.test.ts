@@ -92,6 +92,9 @@ test('--output compression= for registry and oci outputs, as buildx names them',
     () => parseOutput('type=registry,compression=estargz'),
     /--output compression=estargz: expected gzip, zstd or uncompressed/,
   );
+  assert.throws(() => parseOutput('type=registry,compression=zstd,force-compression=true'), {
+    message: '--output force-compression= is not supported',
+  });
 });
 
 test('--add-host NAME:IP, NAME=IP, a bracketed IPv6 address and host-gateway', () => {

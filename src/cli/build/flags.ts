@@ -41,6 +41,13 @@ export function parseOutput(text: string): OutputFlag {
   // As buildx: `name=` names the image (a tag, pushed by type=registry or push=true).
   const name = fields.get('name');
   const names = name ? [name] : [];
+  for (const key of ['force-compression', 'compression-level', 'oci-mediatypes']) {
+    if (!fields.has(key)) continue;
+    // buildx takes these; slipway does not do them, and saying so beats ignoring them.
+    throw new UsageError(`--output ${key}= is not supported`, {
+      hint: 'compression= chooses gzip, zstd or uncompressed for the layers a build makes',
+    });
+  }
   const compression = compressionOf(fields.get('compression'));
   if (type === 'registry' || (type === 'image' && fields.get('push') === 'true')) {
     return { output: { type: 'registry', ...compression }, names };

@@ -1,5 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Option } from 'commander';
 import {
   chainCredentials,
@@ -52,6 +52,22 @@ async function writeResultFile(flag: string, path: string, text: string): Promis
       cause: error,
       hint: `the image is built and stored; give ${flag} a file in an existing folder`,
     });
+  });
+}
+
+/** Before the build: a result file whose folder is missing would fail only after a push. */
+async function checkResultFile(flag: string, path: string | undefined): Promise<void> {
+  if (path === undefined) return;
+  const folder = await stat(dirname(resolve(path))).catch(() => undefined);
+  const target = await stat(path).catch(() => undefined);
+  const why = !folder?.isDirectory()
+    ? 'its folder does not exist'
+    : target?.isDirectory()
+      ? 'it is a directory'
+      : undefined;
+  if (why === undefined) return;
+  throw new UsageError(`${flag} ${path}: cannot write: ${why}`, {
+    hint: `give ${flag} a file in an existing folder`,
   });
 }
 
@@ -163,6 +179,8 @@ export const build: CommandModule = (program, context) => {
         terminal,
         mode,
       );
+      await checkResultFile('--iidfile', flags.iidfile);
+      await checkResultFile('--metadata-file', flags.metadataFile);
       const view = mode === 'tty' ? ttyBuildView(context.masker, context.stderr) : undefined;
       const emit: Emit = view?.emit ?? context.events(mode);
       const epoch = env.SOURCE_DATE_EPOCH;
