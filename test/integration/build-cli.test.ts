@@ -371,3 +371,36 @@ test('COPY mistakes in the context or the image are input errors at their line',
     assert.ok(result.stderr.includes(`Dockerfile:2:1: ${message}\n  hint: `), result.stderr);
   }
 });
+
+test('stdin as in docker build: -f - is the Dockerfile, - a context tarball or a lone Dockerfile', async () => {
+  const context = await makeContext(fixture, { 'app.txt': 'from the context\n' });
+  const files = join(fixture.dir, 'stdin-files');
+  const withStdin = (args: string[], input: Buffer | string) =>
+    new Promise<{ status: number; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'build', '--progress=plain', ...args], {
+        env: { ...process.env, SLIPWAY_HOME: fixture.home },
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('close', (status) => resolve({ status: status ?? -1, stderr }));
+      child.stdin.end(input);
+    });
+  const output = ['-o', `type=local,dest=${files}`];
+  const dockerfile = `FROM ${fixture.base}\nCOPY app.txt /app.txt\n`;
+  const piped = await withStdin(['-f', '-', ...output, context], dockerfile);
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.equal(await readFile(join(files, 'app.txt'), 'utf8'), 'from the context\n');
+
+  await writeFile(join(context, 'Dockerfile'), `${dockerfile}RUN echo tar > /how\n`);
+  const tarball = (await run('tar', ['-cz', '-C', context, '.'], { encoding: 'buffer' })).stdout;
+  const fromTar = await withStdin([...output, '-'], tarball);
+  assert.equal(fromTar.status, 0, fromTar.stderr);
+  assert.equal(await readFile(join(files, 'how'), 'utf8'), 'tar\n');
+
+  const lone = await withStdin([...output, '-'], `FROM ${fixture.base}\nRUN echo lone > /how\n`);
+  assert.equal(lone.status, 0, lone.stderr);
+  assert.equal(await readFile(join(files, 'how'), 'utf8'), 'lone\n');
+  const both = await withStdin(['-f', '-', '-'], dockerfile);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /the context and the Dockerfile cannot both be read from stdin/);
+});

@@ -26,6 +26,7 @@ import {
   parseSecret,
 } from '../build/flags.js';
 import { buildMetadata } from '../build/metadata-file.js';
+import { readStdinInputs } from '../build/stdin.js';
 import { ttyBuildView } from '../build/tty-view.js';
 import type { CommandModule } from '../context.js';
 import { failureEvent, ReportedError } from '../exit.js';
@@ -97,8 +98,12 @@ export const build: CommandModule = (program, context) => {
   program
     .command('build')
     .description('build an image from a Dockerfile and a context')
-    .argument('<context>', 'the context: a directory, a git URL (URL#REF:DIR) or a tarball URL')
-    .option('-f, --file <path>', 'the Dockerfile (default: CONTEXT/Dockerfile)')
+    .argument(
+      '<context>',
+      'the context: a directory, a git URL (URL#REF:DIR), a tarball URL, or - for stdin ' +
+        '(a context tarball, or a Dockerfile and no context)',
+    )
+    .option('-f, --file <path>', 'the Dockerfile (default: CONTEXT/Dockerfile; - reads stdin)')
     .option('-t, --tag <ref>', 'name the image; repeat for more names', collect, [])
     .option('--build-arg <key[=value]>', 'set a build argument', collect, [])
     .option('--target <stage>', 'build this stage and what it needs')
@@ -189,15 +194,19 @@ export const build: CommandModule = (program, context) => {
       if (sourceDateEpoch !== undefined && !/^\d+$/.test(sourceDateEpoch)) {
         throw new UsageError(`SOURCE_DATE_EPOCH must be whole seconds, not ${sourceDateEpoch}`);
       }
+      // `-` as the context or -f: stdin, saved to a temp folder until the build ends.
+      const fromStdin = await readStdinInputs(contextArg, flags.file, process.stdin);
+      const contextPath = fromStdin.contextDir ?? contextArg;
+      const file = fromStdin.dockerfile ?? flags.file;
       // A repository or URL context is fetched by the build; -f is then a path inside it.
       const remoteContext = parseRemoteContext(contextArg);
       const dockerfile = remoteContext
-        ? (flags.file ?? 'Dockerfile')
-        : flags.file
-          ? resolve(flags.file)
-          : resolve(contextArg, 'Dockerfile');
+        ? (file ?? 'Dockerfile')
+        : file
+          ? resolve(file)
+          : resolve(contextPath, 'Dockerfile');
       const options: BuildOptions = {
-        contextDir: remoteContext ? '.' : resolve(contextArg),
+        contextDir: remoteContext ? '.' : resolve(contextPath),
         remoteContext,
         dockerfile,
         tags: [...flags.tag, ...outputs.flatMap((output) => output.names)],
@@ -255,6 +264,7 @@ export const build: CommandModule = (program, context) => {
       } finally {
         process.removeListener('SIGINT', onInterrupt);
         process.removeListener('SIGTERM', onInterrupt);
+        await fromStdin.cleanup();
       }
     });
 };
