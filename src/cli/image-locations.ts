@@ -1,5 +1,8 @@
-import { access } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
+import { execFile } from 'node:child_process';
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
+import { promisify } from 'node:util';
 import { InputError, UsageError } from '../errors/index.js';
 import {
   formatReference,
@@ -14,24 +17,34 @@ import { slipwayHome, statePaths } from '../util/paths.js';
 import type { CliContext } from './context.js';
 import { clientOptions, type RegistryFlags } from './registry-flags.js';
 
+const exec = promisify(execFile);
+
 // Where an image is, as commands take it: `docker://REF` or a bare reference
-// (a registry), `oci:DIR[:TAG]` (an OCI layout), `store:NAME` (the local store).
+// (a registry), `oci:DIR[:TAG]` (an OCI layout), `oci-archive:FILE[:TAG]` (a
+// tarball of one, as `build -o type=oci` writes; read only), `store:NAME`.
 
 /** A parsed image location. */
 export type ImageLocation =
   | { kind: 'registry'; ref: Reference }
   | { kind: 'oci'; dir: string; tag?: string }
+  | { kind: 'oci-archive'; file: string; tag?: string }
   | { kind: 'store'; name: string };
 
 /** Parse a location; a bare name means `bare` (a registry reference or a store name). */
 export function parseLocation(text: string, bare: 'registry' | 'store'): ImageLocation {
-  if (text.startsWith('oci:')) {
-    const rest = text.slice(4);
+  for (const scheme of ['oci:', 'oci-archive:'] as const) {
+    if (!text.startsWith(scheme)) continue;
+    const rest = text.slice(scheme.length);
     const colon = rest.indexOf(':');
-    const dir = colon < 0 ? rest : rest.slice(0, colon);
-    const tag = colon < 0 ? undefined : rest.slice(colon + 1);
-    if (!dir) throw new UsageError(`${text}: oci: needs a directory, as in oci:./layout:tag`);
-    return { kind: 'oci', dir: resolvePath(dir), tag: tag || undefined };
+    const path = colon < 0 ? rest : rest.slice(0, colon);
+    const tag = (colon < 0 ? undefined : rest.slice(colon + 1)) || undefined;
+    if (scheme === 'oci-archive:') {
+      if (!path)
+        throw new UsageError(`${text}: oci-archive: needs a file, as in oci-archive:app.tar`);
+      return { kind: 'oci-archive', file: resolvePath(path), tag };
+    }
+    if (!path) throw new UsageError(`${text}: oci: needs a directory, as in oci:./layout:tag`);
+    return { kind: 'oci', dir: resolvePath(path), tag };
   }
   if (text.startsWith('docker-archive:')) {
     // TODO(#2): docker-archive: arrives with src/store/docker-archive.ts.
@@ -61,7 +74,7 @@ export async function openSource(
   location: ImageLocation,
   access: Access,
   side: 'src' | 'one',
-): Promise<{ source: ImageSource; selector: string; name: string }> {
+): Promise<OpenedSource> {
   if (location.kind === 'registry') {
     const { ref } = location;
     const options = await clientOptions(
@@ -81,6 +94,7 @@ export async function openSource(
     const store = await openStore(localStore(access.context));
     return { source: store, selector: location.name, name: location.name };
   }
+  if (location.kind === 'oci-archive') return openArchive(location, access, side);
   await mustExist(
     `${location.dir}/oci-layout`,
     `${location.dir} is not an OCI image layout (no oci-layout file)`,
@@ -97,6 +111,55 @@ export async function openSource(
     selector = index.manifests[0]!.digest;
   }
   return { source: store, selector, name: `oci:${location.dir}:${selector}` };
+}
+
+/** Open a location, give it to `use`, then remove what opening it unpacked. */
+export async function withSource<T>(
+  location: ImageLocation,
+  access: Access,
+  side: 'src' | 'one',
+  use: (opened: OpenedSource) => Promise<T>,
+): Promise<T> {
+  const opened = await openSource(location, access, side);
+  try {
+    return await use(opened);
+  } finally {
+    await opened.release?.();
+  }
+}
+
+/** An opened source; `release` removes what opening it unpacked. */
+export interface OpenedSource {
+  source: ImageSource;
+  selector: string;
+  name: string;
+  release?: () => Promise<void>;
+}
+
+/** An OCI layout tarball: unpacked into a private temp folder, read as the layout. */
+async function openArchive(
+  location: ImageLocation & { kind: 'oci-archive' },
+  access: Access,
+  side: 'src' | 'one',
+): Promise<OpenedSource> {
+  await mustExist(location.file, `${location.file} does not exist`);
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-oci-archive-'));
+  const release = () => rm(dir, { recursive: true, force: true });
+  try {
+    await exec('tar', ['-x', '-f', location.file, '-C', dir, '--no-same-owner']).catch(() => {
+      throw new InputError('NOT_A_LAYOUT', `${location.file} is not a tar archive`);
+    });
+    const inside = { kind: 'oci', dir, tag: location.tag } as const;
+    const opened = await openSource(inside, access, side).catch((error: unknown) => {
+      if ((error as InputError).code !== 'NOT_A_LAYOUT') throw error;
+      throw new InputError('NOT_A_LAYOUT', `${location.file} holds no OCI image layout`);
+    });
+    const name = `oci-archive:${location.file}:${opened.selector}`;
+    return { ...opened, name, release };
+  } catch (error) {
+    await release();
+    throw error;
+  }
 }
 
 /** Open a location to write to; `tag` is the name the copied image gets there. */
@@ -123,6 +186,11 @@ export async function openTarget(
       tag: location.name,
       name: location.name,
     };
+  }
+  if (location.kind === 'oci-archive') {
+    throw new UsageError(`oci-archive:${location.file}: an archive is read here, not written`, {
+      hint: 'write an OCI layout with oci:DIR, or a tarball with build -o type=oci,dest=FILE',
+    });
   }
   const tag = location.tag ?? fallbackTag;
   return { target: await openStore(location.dir), tag, name: `oci:${location.dir}:${tag}` };

@@ -404,3 +404,35 @@ test('stdin as in docker build: -f - is the Dockerfile, - a context tarball or a
   assert.equal(both.status, 2);
   assert.match(both.stderr, /the context and the Dockerfile cannot both be read from stdin/);
 });
+
+test('the OCI tarball a build writes is an oci-archive: source for push and inspect', async () => {
+  const context = await makeContext(fixture, { Dockerfile: 'FROM BASE\nENV KIND=archive\n' });
+  const archive = join(fixture.dir, 'app-oci.tar');
+  const built = await slipway([
+    'build',
+    '-q',
+    '-t',
+    'app:7',
+    '-o',
+    `type=oci,dest=${archive}`,
+    context,
+  ]);
+  assert.equal(built.status, 0, built.stderr);
+  const tag = `${fixture.registry.host}/team/archived:1`;
+  const pushed = await slipway(['push', '--insecure', `oci-archive:${archive}:7`, tag]);
+  assert.equal(pushed.status, 0, pushed.stderr);
+  const inspected = await slipway(['inspect', '--insecure', tag]);
+  assert.equal(JSON.parse(inspected.stdout).config.config.Env.includes('KIND=archive'), true);
+  const local = await slipway(['inspect', '--config', `oci-archive:${archive}`]);
+  assert.equal(local.status, 0, local.stderr);
+  assert.equal(JSON.parse(local.stdout).config.Env.includes('KIND=archive'), true);
+
+  const written = await slipway(['copy', '--insecure', tag, `oci-archive:${archive}`]);
+  assert.equal(written.status, 2);
+  assert.match(written.stderr, /an archive is read here, not written/);
+  const notTar = join(fixture.dir, 'not-a.tar');
+  await writeFile(notTar, 'plain text\n');
+  const bad = await slipway(['inspect', `oci-archive:${notTar}`]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /not-a\.tar is not a tar archive/);
+});

@@ -3,7 +3,7 @@ import { type Descriptor, parseManifest } from '../../image/index.js';
 import { hostPlatform } from '../../image/platform.js';
 import { ConnectionPool, pickPlatform } from '../../registry/index.js';
 import type { CommandModule } from '../context.js';
-import { openSource, parseLocation } from '../image-locations.js';
+import { parseLocation, withSource } from '../image-locations.js';
 import { platformChoice, type RegistryFlags, registryOptions } from '../registry-flags.js';
 import { platformOptions } from './transfer.js';
 
@@ -23,50 +23,54 @@ export const inspect: CommandModule = (program, context) => {
     async (reference: string, flags: InspectFlags) => {
       const access = { context, flags, pool: new ConnectionPool() };
       const location = parseLocation(reference, 'registry');
-      const { source, selector, name } = await openSource(location, access, 'one');
-      const root = await source.fetchManifest(selector);
-      if (flags.raw) {
-        context.stdout.write(root.bytes);
-        if (!root.bytes.toString('utf8').endsWith('\n')) context.stdout.write('\n');
-        return;
-      }
-      let image = root;
-      let parsed = parseManifest(root.bytes, root.mediaType);
-      const report: Record<string, unknown> = { name };
-      if (parsed.kind === 'index') {
-        report.index = {
-          digest: root.digest,
-          mediaType: root.mediaType,
-          manifest: parsed.manifest,
-        };
-        const choice = platformChoice(flags);
-        if (choice === 'all') {
-          context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      await withSource(location, access, 'one', async ({ source, selector, name }) => {
+        const root = await source.fetchManifest(selector);
+        if (flags.raw) {
+          context.stdout.write(root.bytes);
+          if (!root.bytes.toString('utf8').endsWith('\n')) context.stdout.write('\n');
           return;
         }
-        const child = pickPlatform(parsed, choice ?? hostPlatform(), selector);
-        image = await source.fetchManifest(child.digest);
-        parsed = parseManifest(image.bytes, image.mediaType);
-      }
-      if (parsed.kind !== 'image') {
-        throw new InputError('NESTED_INDEX', `${name}: the platform entry is an index; use --raw`);
-      }
-      const configDescriptor: Descriptor = parsed.manifest.config;
-      const configStream = await source.fetchBlob(configDescriptor);
-      const chunks: Buffer[] = [];
-      for await (const chunk of configStream) chunks.push(chunk as Buffer);
-      const config = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-      if (flags.config) {
-        context.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
-        return;
-      }
-      Object.assign(report, {
-        digest: image.digest,
-        mediaType: image.mediaType,
-        manifest: parsed.manifest,
-        config,
+        let image = root;
+        let parsed = parseManifest(root.bytes, root.mediaType);
+        const report: Record<string, unknown> = { name };
+        if (parsed.kind === 'index') {
+          report.index = {
+            digest: root.digest,
+            mediaType: root.mediaType,
+            manifest: parsed.manifest,
+          };
+          const choice = platformChoice(flags);
+          if (choice === 'all') {
+            context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+            return;
+          }
+          const child = pickPlatform(parsed, choice ?? hostPlatform(), selector);
+          image = await source.fetchManifest(child.digest);
+          parsed = parseManifest(image.bytes, image.mediaType);
+        }
+        if (parsed.kind !== 'image') {
+          throw new InputError(
+            'NESTED_INDEX',
+            `${name}: the platform entry is an index; use --raw`,
+          );
+        }
+        const configDescriptor: Descriptor = parsed.manifest.config;
+        const configStream = await source.fetchBlob(configDescriptor);
+        const chunks: Buffer[] = [];
+        for await (const chunk of configStream) chunks.push(chunk as Buffer);
+        const config = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+        if (flags.config) {
+          context.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+          return;
+        }
+        Object.assign(report, {
+          digest: image.digest,
+          mediaType: image.mediaType,
+          manifest: parsed.manifest,
+          config,
+        });
+        context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       });
-      context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     },
   );
 };

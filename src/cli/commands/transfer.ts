@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConnectionPool, copyImage, distributable } from '../../registry/index.js';
 import { OciStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
-import { type ImageLocation, openSource, openTarget } from '../image-locations.js';
+import { type ImageLocation, openTarget, withSource } from '../image-locations.js';
 import { platformChoice, type RegistryFlags } from '../registry-flags.js';
 
 // What pull, push and copy share: open both ends, copy, print the digest.
@@ -16,29 +16,30 @@ export async function transfer(
   fallbackTag: string,
 ): Promise<void> {
   const access = { context, flags, pool: new ConnectionPool() };
-  const { source, selector, name } = await openSource(from, access, 'src');
-  const { target, tag, name: targetName } = await openTarget(to, access, 'dest', fallbackTag);
-  const emit = context.events((flags.progress ?? 'auto') as 'auto');
-  // Out of the store, a build's plain-tar layers go compressed (once: the store keeps the result).
-  const sent =
-    from.kind === 'store' && to.kind !== 'store' && source instanceof OciStore
-      ? (await distributable(source, await source.fetchManifest(selector), 'gzip', emit)).digest
-      : selector;
-  const result = await copyImage(source, target, sent, {
-    tag,
-    platform: platformChoice(flags),
-    // Pulls into the local store remember where each blob came from, for mounts.
-    recordSources: to.kind === 'store',
-    emit,
+  await withSource(from, access, 'src', async ({ source, selector, name }) => {
+    const { target, tag, name: targetName } = await openTarget(to, access, 'dest', fallbackTag);
+    const emit = context.events((flags.progress ?? 'auto') as 'auto');
+    // Out of the store, a build's plain-tar layers go compressed (once: the store keeps the result).
+    const sent =
+      from.kind === 'store' && to.kind !== 'store' && source instanceof OciStore
+        ? (await distributable(source, await source.fetchManifest(selector), 'gzip', emit)).digest
+        : selector;
+    const result = await copyImage(source, target, sent, {
+      tag,
+      platform: platformChoice(flags),
+      // Pulls into the local store remember where each blob came from, for mounts.
+      recordSources: to.kind === 'store',
+      emit,
+    });
+    const { copied, skipped, mounted } = result.blobs;
+    emit({
+      kind: 'copy.done',
+      level: 'info',
+      message: `${name} -> ${targetName}: ${copied} blobs copied, ${mounted} mounted, ${skipped} already there`,
+      digest: result.descriptor.digest,
+    });
+    context.stdout.write(`${result.descriptor.digest}\n`);
   });
-  const { copied, skipped, mounted } = result.blobs;
-  emit({
-    kind: 'copy.done',
-    level: 'info',
-    message: `${name} -> ${targetName}: ${copied} blobs copied, ${mounted} mounted, ${skipped} already there`,
-    digest: result.descriptor.digest,
-  });
-  context.stdout.write(`${result.descriptor.digest}\n`);
 }
 
 /** The flags for choosing platforms from an index. */
