@@ -56,7 +56,7 @@ test('type=oci,dest=- and type=docker,dest=- write their tarballs to stdout', as
   const context = await makeContext(fixture, FILES);
   const oci = await buildToFile('image.oci', ['-t', 'piped:1', '-o', 'type=oci,dest=-', context]);
   assert.equal(oci.status, 0, oci.stderr);
-  const digest = /\nimage (sha256:[0-9a-f]{64})\n/.exec(oci.stderr)?.[1];
+  const digest = /\nmanifest (sha256:[0-9a-f]{64})\n/.exec(oci.stderr)?.[1];
   const { stdout } = await run('skopeo', ['inspect', `oci-archive:${oci.file}:1`]);
   assert.equal(JSON.parse(stdout).Digest, digest);
 

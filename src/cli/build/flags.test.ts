@@ -103,7 +103,7 @@ test('--add-host NAME:IP, NAME=IP, a bracketed IPv6 address and host-gateway', (
   assert.deepEqual(parseAddHost('v6:[2001:db8::33]'), { host: 'v6', ip: '2001:db8::33' });
   assert.deepEqual(parseAddHost('v6=2001:db8::33'), { host: 'v6', ip: '2001:db8::33' });
   assert.deepEqual(parseAddHost('gw:host-gateway'), { host: 'gw', ip: '127.0.0.1' });
-  for (const bad of ['db', 'db:', ':10.0.0.5', 'db:not-an-ip']) {
+  for (const bad of ['db', 'db:', ':10.0.0.5', 'db:not-an-ip', 'a,b:10.0.0.5', '-x:10.0.0.5']) {
     assert.throws(() => parseAddHost(bad), {
       message: `invalid --add-host ${JSON.stringify(bad)}: expected NAME:IP`,
     });
@@ -116,6 +116,12 @@ test('--secret from a file, an environment variable, or the variable named like 
   assert.deepEqual(parseSecret('id=a,env=TOKEN', env), { id: 'a', value: 'abc' });
   assert.deepEqual(parseSecret('id=NPM', env), { id: 'NPM', value: 'n' });
   assert.throws(() => parseSecret('id=MISSING', env), /environment variable MISSING is not set/);
+});
+
+test('--build-context with nothing after = is refused', () => {
+  assert.throws(() => parseBuildContext('extra='), {
+    message: '--build-context extra= needs a value',
+  });
 });
 
 test('--build-context kinds and --build-arg from the environment', () => {

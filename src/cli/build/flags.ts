@@ -141,7 +141,8 @@ export function parseAddHost(text: string): { host: string; ip: string } {
   const host = match?.[1];
   let ip = match?.[2]?.replace(/^\[(.*)\]$/, '$1');
   if (ip === 'host-gateway') ip = '127.0.0.1';
-  if (!host || !ip || !(isIP(ip) > 0)) {
+  const hostname = host !== undefined && /^[A-Za-z0-9_]([A-Za-z0-9._-]*)$/.test(host);
+  if (!hostname || !ip || !(isIP(ip) > 0)) {
     throw new UsageError(`invalid --add-host ${JSON.stringify(text)}: expected NAME:IP`, {
       hint: 'for example --add-host db:10.0.0.5, or db=host-gateway for this machine',
     });
@@ -186,6 +187,11 @@ export function parseBuildContext(text: string): [string, NamedContext] {
     throw new UsageError(`invalid --build-context ${JSON.stringify(text)}: expected NAME=VALUE`);
   const name = text.slice(0, eq);
   const value = text.slice(eq + 1);
+  if (value === '') {
+    throw new UsageError(`--build-context ${name}= needs a value`, {
+      hint: 'give NAME=PATH, docker-image://REF, oci-layout://DIR, a git URL or a tarball URL',
+    });
+  }
   if (value.startsWith('docker-image://')) {
     return [name, { kind: 'image', reference: value.slice('docker-image://'.length) }];
   }

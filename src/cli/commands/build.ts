@@ -244,7 +244,12 @@ export const build: CommandModule = (program, context) => {
           await writeResultFile('--metadata-file', flags.metadataFile, metadata);
         }
         if (mode !== 'quiet' && mode !== 'json') {
-          context.stderr.write(`image ${result.digest}\n`);
+          // The image ID (what -q and --iidfile give) and the manifest that was sent or
+          // stored, named apart: they are different digests of one image.
+          const lines = result.manifests
+            ? [`index ${result.digest}`]
+            : [`image id ${result.configDigest}`, `manifest ${result.digest}`];
+          context.stderr.write(`${lines.join('\n')}\n`);
         }
         // The image id, as docker build --quiet prints it (the --iidfile content).
         if (mode === 'quiet') context.stdout.write(`${result.configDigest}\n`);
