@@ -259,7 +259,7 @@ export const build: CommandModule = (program, context) => {
         const failure = interrupt.signal.aborted
           ? new SlipwayError('INTERRUPTED', 'build interrupted: running steps stopped', {
               cause: error,
-              hint: 'nothing was stored from the unfinished steps; run the build again',
+              hint: 'nothing was kept of the unfinished steps, and no manifest was pushed; run it again',
             })
           : error;
         if (mode !== 'json') throw failure;
