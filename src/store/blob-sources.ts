@@ -24,9 +24,7 @@ export class BlobSources {
   constructor(readonly root: string) {}
 
   private path(digest: Digest | string): string {
-    const valid = parseDigest(digest);
-    const name = `${digestEncoded(valid)}.json`;
-    return join(this.root, 'blob-sources', digestAlgorithm(valid), name);
+    return blobRecordPath(this.root, 'blob-sources', digest);
   }
 
   /** The sources recorded for a blob, most recent first; none if unknown or unreadable. */
@@ -57,6 +55,12 @@ export class BlobSources {
       await writeFileAtomic(path, `${JSON.stringify({ sources: kept })}\n`);
     });
   }
+}
+
+/** Where a store keeps one blob's small record of a kind: `KIND/<algorithm>/<encoded>.json`. */
+export function blobRecordPath(root: string, kind: string, digest: Digest | string): string {
+  const valid = parseDigest(digest);
+  return join(root, kind, digestAlgorithm(valid), `${digestEncoded(valid)}.json`);
 }
 
 function same(a: BlobSource, b: BlobSource | undefined): boolean {

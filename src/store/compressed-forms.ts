@@ -1,7 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Descriptor } from '../image/descriptor.js';
-import { type Digest, digestAlgorithm, digestEncoded, parseDigest } from '../image/digest.js';
+import type { Digest } from '../image/digest.js';
+import { blobRecordPath } from './blob-sources.js';
 import { writeDurably } from './index-file.js';
 import { withFileLock } from './lock.js';
 
@@ -18,9 +19,7 @@ export class CompressedForms {
   constructor(readonly root: string) {}
 
   private path(digest: Digest | string): string {
-    const valid = parseDigest(digest);
-    const name = `${digestEncoded(valid)}.json`;
-    return join(this.root, 'compressed', digestAlgorithm(valid), name);
+    return blobRecordPath(this.root, 'compressed', digest);
   }
 
   /** The recorded form of `digest` compressed with `compression`, if any. */

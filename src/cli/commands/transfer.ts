@@ -19,7 +19,8 @@ export async function transfer(
   await withSource(from, access, 'src', async ({ source, selector, name }) => {
     const { target, tag, name: targetName } = await openTarget(to, access, 'dest', fallbackTag);
     const emit = context.events((flags.progress ?? 'auto') as 'auto');
-    // Out of the store, a build's plain-tar layers go compressed (once: the store keeps the result).
+    // Out of the store, a build's plain-tar layers go compressed (once: the store keeps
+    // the compressed blob).
     const sent =
       from.kind === 'store' && to.kind !== 'store' && source instanceof OciStore
         ? (await distributable(source, await source.fetchManifest(selector), 'gzip', emit)).digest
