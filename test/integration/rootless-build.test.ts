@@ -149,16 +149,8 @@ async function buildChownPush(user: BuildUser, backend: string, path?: string) {
   assert.ok(lines.includes('snapshots: overlayfs'), result.stderr);
 
   // Read the pushed image back and list its layers with tar.
-  const layout = join(dir, `pulled-${backend}`);
-  await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${layout}:1`]);
-  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8'));
-  const blob = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice(7));
-  const manifest = JSON.parse(await readFile(blob(index.manifests[0].digest), 'utf8'));
-  const listings: string[][] = [];
-  for (const layer of manifest.layers.slice(1)) {
-    const { stdout } = await run('tar', ['-tvzf', blob(layer.digest), '--numeric-owner']);
-    listings.push(stdout.trim().split('\n').map(ownerAndName));
-  }
+  const pulled = await pushedLayers(ref, join(dir, `pulled-${backend}`));
+  const { listings, manifest, blob, manifestDigest } = pulled;
   assert.deepEqual(listings, [
     ['0/0 bin/', '0/0 bin/.wh.zcat', '1000/1000 data/', '1000/1000 data/by-run', '0/0 data/uid'],
     // The folder COPY makes is --chown's too, as BuildKit makes it.
@@ -181,7 +173,7 @@ async function buildChownPush(user: BuildUser, backend: string, path?: string) {
 
   // The store is the user's own: under its home, every file the user's or its subordinates'.
   const store = join(user.home, '.local', 'share', 'slipway', 'store');
-  assert.ok(existsSync(join(store, 'blobs', 'sha256', index.manifests[0].digest.slice(7))));
+  assert.ok(existsSync(join(store, 'blobs', 'sha256', manifestDigest.slice(7))));
   const owners = await ownersUnder(join(user.home, '.local'));
   const subordinate = (id: number) => id >= SUBORDINATE && id < SUBORDINATE + 65536;
   const inRange = (owner: string) => {
@@ -193,7 +185,7 @@ async function buildChownPush(user: BuildUser, backend: string, path?: string) {
     [],
   );
   const rootStore = '/root/.local/share/slipway/store/blobs/sha256';
-  assert.equal(existsSync(join(rootStore, index.manifests[0].digest.slice(7))), false);
+  assert.equal(existsSync(join(rootStore, manifestDigest.slice(7))), false);
 }
 
 let ranged: BuildUser;
@@ -242,16 +234,7 @@ test('slipway run by a regular user builds and pushes in a user namespace', asRo
   const result = await slipwayAs(ranged, ['run', '--progress', 'plain'], repo);
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stderr, /rootless build in a user namespace: uid 0 is host uid \d+/);
-  const layout = join(dir, 'pulled-pipeline');
-  await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref}:v1`, `oci:${layout}:1`]);
-  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8'));
-  const blob = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice(7));
-  const manifest = JSON.parse(await readFile(blob(index.manifests[0].digest), 'utf8'));
-  const listings: string[][] = [];
-  for (const layer of manifest.layers.slice(1)) {
-    const { stdout } = await run('tar', ['-tvzf', blob(layer.digest), '--numeric-owner']);
-    listings.push(stdout.trim().split('\n').map(ownerAndName));
-  }
+  const { listings } = await pushedLayers(`${ref}:v1`, join(dir, 'pulled-pipeline'));
   assert.deepEqual(listings, [['1000/1000 data/'], ['2000/3000 app/', '2000/3000 app/a.txt']]);
 });
 
@@ -324,6 +307,24 @@ test('a user without subordinate ids is warned, then told which owner failed', a
 });
 
 /** `drwxr-xr-x 0/0 0 2024-01-01 00:00 bin/` as `0/0 bin/`. */
+/**
+ * The pushed image, read back by skopeo into `layout`: its layers above the base as
+ * `uid/gid name` lines, its manifest and where its blobs are.
+ */
+async function pushedLayers(ref: string, layout: string) {
+  await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${layout}:1`]);
+  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8'));
+  const blob = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice(7));
+  const manifest = JSON.parse(await readFile(blob(index.manifests[0].digest), 'utf8'));
+  const listings: string[][] = [];
+  for (const layer of manifest.layers.slice(1)) {
+    const { stdout } = await run('tar', ['-tvzf', blob(layer.digest), '--numeric-owner']);
+    listings.push(stdout.trim().split('\n').map(ownerAndName));
+  }
+  const manifestDigest = index.manifests[0].digest as string;
+  return { listings, manifest, blob, manifestDigest };
+}
+
 function ownerAndName(line: string): string {
   const fields = line.split(/\s+/);
   return `${fields[1]} ${fields.slice(5).join(' ')}`;

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
+import { isArchive } from '../../build/copy/index.js';
 import { SlipwayError, UsageError } from '../../errors/index.js';
 
 // `docker build -f - CONTEXT` (the Dockerfile on stdin) and `docker build -`
@@ -47,7 +48,7 @@ export async function readStdinInputs(
     }
     const context = join(dir, 'context');
     await mkdir(context);
-    if (await isTar(saved)) {
+    if (await isArchive(saved)) {
       await exec('tar', ['-x', '-f', saved, '-C', context, '--no-same-owner']).catch((error) => {
         throw new SlipwayError('STDIN_CONTEXT', `the context tarball on stdin: ${error.message}`, {
           hint: 'pipe a tar of the context (tar -c . | slipway build -), or a Dockerfile',
@@ -61,22 +62,5 @@ export async function readStdinInputs(
   } catch (error) {
     await cleanup();
     throw error;
-  }
-}
-
-/** Whether a file is a tar archive: gzip, bzip2, xz or zstd magic, or ustar at 257. */
-async function isTar(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(512);
-    const { bytesRead } = await handle.read(head, 0, 512, 0);
-    const magic = head.subarray(0, 6);
-    if (magic[0] === 0x1f && magic[1] === 0x8b) return true;
-    if (magic.subarray(0, 3).toString('latin1') === 'BZh') return true;
-    if (magic.equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return true;
-    if (head.readUInt32LE(0) === 0xfd2fb528) return true;
-    return bytesRead >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
-  } finally {
-    await handle.close();
   }
 }
